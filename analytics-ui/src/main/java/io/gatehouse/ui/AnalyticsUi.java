@@ -1,0 +1,102 @@
+package io.gatehouse.ui;
+
+import io.gatehouse.ui.clickhouse.ClickHouseException;
+import io.gatehouse.ui.clickhouse.ClickHouseHttp;
+import io.gatehouse.ui.requests.RequestQueries;
+import io.gatehouse.ui.server.VaadinUndertow;
+import jakarta.servlet.ServletException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Composition root of the analytics UI: environment → ClickHouse client → queries → Vaadin on Undertow.
+ * Starts whether or not ClickHouse is up (the page says what ClickHouse answered).
+ *
+ * <p>Environment: {@code GATEHOUSE_CLICKHOUSE_URL} (default http://127.0.0.1:8123),
+ * {@code GATEHOUSE_CLICKHOUSE_USER} (default "default"), {@code GATEHOUSE_CLICKHOUSE_PASSWORD}
+ * (default empty), {@code GATEHOUSE_UI_PORT} (default 8081; 0 = any free port),
+ * {@code GATEHOUSE_UI_HOST} (bind address, default 127.0.0.1; 0.0.0.0 in containers).
+ */
+public final class AnalyticsUi implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AnalyticsUi.class);
+
+  private final VaadinUndertow server;
+
+  private AnalyticsUi(VaadinUndertow server) {
+    this.server = server;
+  }
+
+  public static AnalyticsUi start(Map<String, String> env) {
+    long started = System.nanoTime();
+    URI clickHouseUrl = URI.create(env.getOrDefault("GATEHOUSE_CLICKHOUSE_URL", "http://127.0.0.1:8123"));
+    String user = env.getOrDefault("GATEHOUSE_CLICKHOUSE_USER", "default");
+    ClickHouseHttp clickHouse = new ClickHouseHttp(clickHouseUrl, user,
+        env.getOrDefault("GATEHOUSE_CLICKHOUSE_PASSWORD", ""), Duration.ofSeconds(30));
+    String host = env.getOrDefault("GATEHOUSE_UI_HOST", "127.0.0.1");
+    int port = port(env.getOrDefault("GATEHOUSE_UI_PORT", "8081"));
+
+    log.info("Reading ClickHouse at {} as user '{}'", clickHouseUrl, user);
+    probe(clickHouse);
+    VaadinUndertow server;
+    try {
+      server = VaadinUndertow.start(host, port,
+          Map.of(RequestQueries.class.getName(), new RequestQueries(clickHouse)));
+    } catch (ServletException e) {
+      throw new IllegalStateException("Vaadin failed to deploy: " + e.getMessage(), e);
+    }
+    log.info("Analytics UI listening on {}:{} (started in {} ms)", host, server.port(),
+        (System.nanoTime() - started) / 1_000_000);
+    return new AnalyticsUi(server);
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+
+  public static void main(String[] args) {
+    AnalyticsUi ui;
+    try {
+      ui = start(System.getenv());
+    } catch (RuntimeException e) {
+      log.error("Gatehouse UI could not start: {}", e.getMessage(), e);
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("Stopping analytics UI");
+      ui.close();
+    }, "gatehouse-ui-shutdown"));
+    System.out.println("Gatehouse UI ready on http://127.0.0.1:" + ui.port());
+  }
+
+  /** A startup hint only: the UI serves either way and re-asks ClickHouse on every page refresh. */
+  private static void probe(ClickHouseHttp clickHouse) {
+    try {
+      String version = clickHouse.query("SELECT version()").strip();
+      log.info("ClickHouse {} answers", version);
+    } catch (ClickHouseException e) {
+      log.warn("ClickHouse at {} {}: the UI starts anyway and shows this on its pages",
+          clickHouse.endpoint(), e.getMessage());
+    }
+  }
+
+  private static int port(String value) {
+    try {
+      int port = Integer.parseInt(value.strip());
+      if (port < 0 || port > 65_535) {
+        throw new NumberFormatException();
+      }
+      return port;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("GATEHOUSE_UI_PORT must be a port number (0-65535), got '" + value + "'");
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package io.gatehouse.ui.requests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gatehouse.ui.clickhouse.ClickHouseHttp;
+import io.gatehouse.ui.clickhouse.SqlLiteral;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every query of the Requests page. Reads {@code gatehouse.events} with {@code FINAL}, because the
+ * table is a ReplacingMergeTree and a re-delivered event must not show twice. SQL that runs on
+ * ClickHouse 18.16 and current servers; user input enters only through {@link SqlLiteral}.
+ * Thread-safe; throws {@link io.gatehouse.ui.clickhouse.ClickHouseException} when ClickHouse cannot answer.
+ */
+public final class RequestQueries {
+  static final String TABLE = "gatehouse.events";
+  /** Same rule as {@link RequestRow#isError()}. */
+  private static final String IS_ERROR = "(status >= 400 OR error_class != '')";
+  private static final String[] SEARCHED_COLUMNS = {"user", "team", "feature", "model", "provider"};
+  /** Longer error messages are cut in SQL: the list shows a tooltip, not a document. */
+  private static final int ERROR_MESSAGE_CHARS = 300;
+
+  private final ClickHouseHttp clickHouse;
+
+  public RequestQueries(ClickHouseHttp clickHouse) {
+    this.clickHouse = clickHouse;
+  }
+
+  /** Where the data comes from, for messages to the operator. */
+  public String source() {
+    return clickHouse.endpoint().toString();
+  }
+
+  public long count(RequestFilter filter) {
+    String sql = "SELECT count() AS n FROM " + TABLE + " FINAL WHERE " + where(filter) + " FORMAT JSONEachRow";
+    List<Long> rows = clickHouse.select(sql, row -> row.get("n").asLong());
+    return rows.isEmpty() ? 0 : rows.get(0);
+  }
+
+  /** One page of requests, {@code offset} rows in, at most {@code limit} rows. */
+  public List<RequestRow> page(RequestFilter filter, RequestSort sort, int offset, int limit) {
+    if (offset < 0 || limit < 0) {
+      throw new IllegalArgumentException("offset and limit must be >= 0: " + offset + ", " + limit);
+    }
+    if (limit == 0) {
+      return List.of();
+    }
+    String sql = "SELECT toString(event_id) AS event_id, toUInt32(ts) AS ts, user, team, feature, model, provider,"
+        + " input_tokens, output_tokens, cost_usd, duration_ms, ttft_ms, stream, status, error_class,"
+        + " substringUTF8(error_message, 1, " + ERROR_MESSAGE_CHARS + ") AS error_message"
+        + " FROM " + TABLE + " FINAL WHERE " + where(filter)
+        + " ORDER BY " + sort.orderBy()
+        + " LIMIT " + SqlLiteral.integer(offset) + ", " + SqlLiteral.integer(limit)
+        + " FORMAT JSONEachRow";
+    return clickHouse.select(sql, RequestQueries::row);
+  }
+
+  /**
+   * Requests and errors per bucket over the whole filter range, oldest first, with empty buckets
+   * filled in (ClickHouse 18.16 has no {@code WITH FILL}).
+   */
+  public List<VolumeBucket> volume(RequestFilter filter, BucketSize size) {
+    String sql = "SELECT toUInt32(" + size.sqlFunction() + "(ts)) AS bucket, count() AS requests,"
+        + " countIf" + IS_ERROR + " AS errors"
+        + " FROM " + TABLE + " FINAL WHERE " + where(filter)
+        + " GROUP BY bucket ORDER BY bucket FORMAT JSONEachRow";
+    Map<Instant, VolumeBucket> found = new HashMap<>();
+    for (VolumeBucket b : clickHouse.select(sql, RequestQueries::bucket)) {
+      found.put(b.start(), b);
+    }
+    List<VolumeBucket> filled = new ArrayList<>();
+    Instant last = size.floor(filter.to().minusNanos(1));
+    for (Instant t = size.floor(filter.from()); !t.isAfter(last); t = t.plus(size.width())) {
+      filled.add(found.getOrDefault(t, new VolumeBucket(t, 0, 0)));
+    }
+    return filled;
+  }
+
+  static String where(RequestFilter filter) {
+    StringBuilder where = new StringBuilder()
+        .append("ts >= toDateTime(").append(SqlLiteral.integer(filter.from().getEpochSecond())).append(')')
+        .append(" AND ts < toDateTime(").append(SqlLiteral.integer(ceilSeconds(filter.to()))).append(')');
+    if (!filter.search().isEmpty()) {
+      String needle = SqlLiteral.string(filter.search());
+      where.append(" AND (");
+      for (int i = 0; i < SEARCHED_COLUMNS.length; i++) {
+        if (i > 0) {
+          where.append(" OR ");
+        }
+        where.append("positionCaseInsensitiveUTF8(").append(SEARCHED_COLUMNS[i]).append(", ").append(needle).append(") > 0");
+      }
+      where.append(')');
+    }
+    return where.toString();
+  }
+
+  /** ts has whole seconds: {@code ts < ceil(to)} is the same as {@code ts < to}. */
+  private static long ceilSeconds(Instant t) {
+    return t.getNano() == 0 ? t.getEpochSecond() : t.getEpochSecond() + 1;
+  }
+
+  private static RequestRow row(JsonNode r) {
+    return new RequestRow(
+        r.get("event_id").asText(),
+        Instant.ofEpochSecond(r.get("ts").asLong()),
+        r.get("user").asText(),
+        r.get("team").asText(),
+        r.get("feature").asText(),
+        r.get("model").asText(),
+        r.get("provider").asText(),
+        nullableLong(r.get("input_tokens")),
+        nullableLong(r.get("output_tokens")),
+        r.get("cost_usd").isNull() ? null : r.get("cost_usd").asDouble(),
+        r.get("duration_ms").asLong(),
+        nullableLong(r.get("ttft_ms")),
+        r.get("stream").asInt() != 0,
+        r.get("status").asInt(),
+        r.get("error_class").asText(),
+        r.get("error_message").asText());
+  }
+
+  private static VolumeBucket bucket(JsonNode r) {
+    return new VolumeBucket(Instant.ofEpochSecond(r.get("bucket").asLong()),
+        r.get("requests").asLong(), r.get("errors").asLong());
+  }
+
+  /** JSONEachRow writes Nullable NULL as null and (by default) 64-bit integers as quoted strings. */
+  private static Long nullableLong(JsonNode value) {
+    return value == null || value.isNull() ? null : value.asLong();
+  }
+}

@@ -1,0 +1,236 @@
+package io.gatehouse.ui.requests;
+
+import com.vaadin.flow.component.AttachEvent;
+import com.vaadin.flow.component.DetachEvent;
+import com.vaadin.flow.component.UI;
+import com.vaadin.flow.component.dependency.StyleSheet;
+import com.vaadin.flow.component.grid.ColumnTextAlign;
+import com.vaadin.flow.component.grid.Grid;
+import com.vaadin.flow.component.grid.GridSortOrder;
+import com.vaadin.flow.component.grid.GridVariant;
+import com.vaadin.flow.component.html.Div;
+import com.vaadin.flow.component.html.H1;
+import com.vaadin.flow.component.html.Span;
+import com.vaadin.flow.component.icon.VaadinIcon;
+import com.vaadin.flow.component.select.Select;
+import com.vaadin.flow.component.textfield.TextField;
+import com.vaadin.flow.data.provider.CallbackDataProvider;
+import com.vaadin.flow.data.provider.DataProvider;
+import com.vaadin.flow.data.provider.Query;
+import com.vaadin.flow.data.provider.QuerySortOrder;
+import com.vaadin.flow.data.provider.SortDirection;
+import com.vaadin.flow.data.renderer.LitRenderer;
+import com.vaadin.flow.data.value.ValueChangeMode;
+import com.vaadin.flow.function.ValueProvider;
+import com.vaadin.flow.router.PageTitle;
+import com.vaadin.flow.router.Route;
+import com.vaadin.flow.router.RouteAlias;
+import com.vaadin.flow.server.VaadinService;
+import com.vaadin.flow.shared.Registration;
+import io.gatehouse.ui.chart.EChart;
+import io.gatehouse.ui.clickhouse.ClickHouseException;
+import java.time.Clock;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Recent requests: a volume chart over the chosen time range and a lazy, sortable list whose
+ * paging and sorting run in ClickHouse. Polls every {@link #REFRESH_MILLIS} ms so new requests appear.
+ */
+@Route("")
+@RouteAlias("requests")
+@PageTitle("Gatehouse · Requests")
+@StyleSheet("context://gatehouse/gatehouse.css")
+public class RequestsView extends Div {
+  static final int REFRESH_MILLIS = 5_000;
+
+  private final RequestQueries queries;
+  private final Clock clock = Clock.systemUTC();
+
+  private final Select<TimeRange> range = new Select<>();
+  private final TextField search = new TextField();
+  private final Div banner = new Div();
+  private final Span chartTitle = new Span();
+  private final Span summary = new Span();
+  private final Span updated = new Span();
+  private final EChart chart = new EChart();
+  private final Grid<RequestRow> grid = new Grid<>();
+  private final CallbackDataProvider<RequestRow, Void> rows;
+
+  /** Read by the grid's callbacks; replaced (never mutated) on every refresh, on the UI thread. */
+  private RequestFilter filter;
+  private Registration pollRegistration;
+
+  public RequestsView() {
+    this.queries = VaadinService.getCurrent().getContext().getAttribute(RequestQueries.class);
+    if (queries == null) {
+      throw new IllegalStateException("RequestQueries missing from the servlet context: start via AnalyticsUi");
+    }
+    addClassName("gh-page");
+    rows = DataProvider.fromCallbacks(this::fetch, this::count);
+
+    add(header(), banner, chartCard(), grid());
+    banner.addClassName("gh-banner");
+    banner.setVisible(false);
+    refresh();
+  }
+
+  private Div header() {
+    H1 title = new H1();
+    title.addClassName("gh-title");
+    Span brand = new Span("Gatehouse");
+    brand.addClassName("gh-brand");
+    title.add(brand, new Span(" · Requests"));
+
+    range.setItems(TimeRange.values());
+    range.setItemLabelGenerator(TimeRange::label);
+    range.setValue(TimeRange.DEFAULT);
+    range.setAriaLabel("Time range");
+    range.addValueChangeListener(e -> refresh());
+
+    search.setPlaceholder("Search user, team, feature, model");
+    search.setPrefixComponent(VaadinIcon.SEARCH.create());
+    search.setClearButtonVisible(true);
+    search.setValueChangeMode(ValueChangeMode.LAZY);
+    search.addClassName("gh-search");
+    search.addValueChangeListener(e -> refresh());
+
+    Div tools = new Div(search, range);
+    tools.addClassName("gh-tools");
+    Div header = new Div(title, tools);
+    header.addClassName("gh-header");
+    return header;
+  }
+
+  private Div chartCard() {
+    chartTitle.addClassName("gh-card-title");
+    summary.addClassName("gh-summary");
+    updated.addClassName("gh-updated");
+    Div head = new Div(chartTitle, summary, updated);
+    head.addClassName("gh-card-head");
+    chart.addClassName("gh-chart");
+    Div card = new Div(head, chart);
+    card.addClassName("gh-card");
+    return card;
+  }
+
+  private Grid<RequestRow> grid() {
+    grid.addClassName("gh-grid");
+    grid.addThemeVariants(GridVariant.LUMO_COMPACT, GridVariant.LUMO_ROW_STRIPES);
+    grid.setSelectionMode(Grid.SelectionMode.NONE);
+    grid.setMultiSort(false);
+
+    Grid.Column<RequestRow> time = grid.addColumn(r -> RequestFormat.time(r.time()))
+        .setHeader("Time (UTC)").setWidth("176px").setFlexGrow(0)
+        .setSortProperty(RequestSort.Column.TIME.property());
+    text("User", RequestRow::user, "140px", 2);
+    text("Feature", RequestRow::feature, "110px", 1);
+    text("Model", RequestRow::model, "130px", 2);
+    text("Provider", RequestRow::provider, "96px", 1);
+    number("In tokens", "112px", r -> RequestFormat.count(r.inputTokens()), RequestSort.Column.INPUT_TOKENS);
+    number("Out tokens", "118px", r -> RequestFormat.count(r.outputTokens()), RequestSort.Column.OUTPUT_TOKENS);
+    number("Cost", "104px", r -> RequestFormat.usd(r.costUsd()), RequestSort.Column.COST);
+    number("Latency", "104px", r -> RequestFormat.millis(r.durationMs()), RequestSort.Column.DURATION);
+    number("TTFT", "96px", r -> RequestFormat.millis(r.ttftMs()), RequestSort.Column.TTFT);
+    grid.addColumn(LitRenderer.<RequestRow>of("<span class=\"gh-status ${item.kind}\">${item.label}</span>")
+            .withProperty("kind", r -> r.isError() ? "error" : "ok")
+            .withProperty("label", RequestsView::statusLabel))
+        .setHeader("Status").setWidth("128px").setFlexGrow(0)
+        .setTooltipGenerator(r -> r.isError() ? RequestFormat.text(r.errorMessage()) : null);
+    grid.setPartNameGenerator(r -> r.isError() ? "gh-error-row" : null);
+
+    grid.setItems(rows);
+    grid.sort(List.of(new GridSortOrder<>(time, SortDirection.DESCENDING)));
+    return grid;
+  }
+
+  private void text(String header, ValueProvider<RequestRow, String> value, String width, int flex) {
+    grid.addColumn(r -> RequestFormat.text(value.apply(r)))
+        .setHeader(header).setWidth(width).setFlexGrow(flex).setTooltipGenerator(value::apply);
+  }
+
+  private void number(String header, String width, ValueProvider<RequestRow, String> value, RequestSort.Column sort) {
+    grid.addColumn(value).setHeader(header).setTextAlign(ColumnTextAlign.END)
+        .setWidth(width).setFlexGrow(0).setSortProperty(sort.property());
+  }
+
+  private static String statusLabel(RequestRow r) {
+    String status = r.status() == 0 ? "—" : Integer.toString(r.status());
+    return r.errorClass().isEmpty() ? status : status + " " + r.errorClass();
+  }
+
+  /** Re-reads everything for "now": chart, summary and the grid (which keeps its sort order). */
+  private void refresh() {
+    TimeRange selected = range.getValue() == null ? TimeRange.DEFAULT : range.getValue();
+    filter = RequestFilter.last(selected, clock.instant(), search.getValue());
+    chartTitle.setText("Requests " + selected.bucketSize().label());
+    updated.setText("Auto-refresh · updated " + RequestFormat.timeOfDay(clock.instant()) + " UTC");
+    try {
+      List<VolumeBucket> buckets = queries.volume(filter, selected.bucketSize());
+      chart.setOption(VolumeChartOption.of(buckets, selected));
+      long total = buckets.stream().mapToLong(VolumeBucket::requests).sum();
+      long errors = buckets.stream().mapToLong(VolumeBucket::errors).sum();
+      summary.setText(RequestFormat.count(total) + " requests · " + RequestFormat.count(errors) + " errors"
+          + (total == 0 ? "" : String.format(" (%.1f%%)", 100.0 * errors / total)));
+      grid.setEmptyStateText("No requests in the " + selected.label().toLowerCase() + ".");
+      banner.setVisible(false);
+    } catch (ClickHouseException e) {
+      showUnavailable(e);
+    }
+    rows.refreshAll();
+  }
+
+  private Stream<RequestRow> fetch(Query<RequestRow, Void> query) {
+    int offset = query.getOffset();
+    int limit = query.getLimit();
+    RequestSort sort = sortOf(query.getSortOrders());
+    try {
+      return queries.page(filter, sort, offset, limit).stream();
+    } catch (ClickHouseException e) {
+      showUnavailable(e);
+      return Stream.empty();
+    }
+  }
+
+  private int count(Query<RequestRow, Void> query) {
+    try {
+      return (int) Math.min(Integer.MAX_VALUE, queries.count(filter));
+    } catch (ClickHouseException e) {
+      showUnavailable(e);
+      return 0;
+    }
+  }
+
+  /** The grid's sort order, mapped through the whitelist in {@link RequestSort.Column}. */
+  static RequestSort sortOf(List<QuerySortOrder> orders) {
+    return orders.stream()
+        .flatMap(o -> RequestSort.Column.ofProperty(o.getSorted())
+            .map(c -> new RequestSort(c, o.getDirection() == SortDirection.DESCENDING)).stream())
+        .findFirst()
+        .orElse(RequestSort.NEWEST_FIRST);
+  }
+
+  private void showUnavailable(ClickHouseException e) {
+    banner.setText("No data yet: is ingest running? ClickHouse at " + queries.source() + " answered: " + e.getMessage());
+    banner.setVisible(true);
+    summary.setText("");
+    chart.setOption(VolumeChartOption.of(List.of(), range.getValue() == null ? TimeRange.DEFAULT : range.getValue()));
+    grid.setEmptyStateText("No data.");
+  }
+
+  @Override
+  protected void onAttach(AttachEvent event) {
+    UI ui = event.getUI();
+    ui.setPollInterval(REFRESH_MILLIS);
+    pollRegistration = ui.addPollListener(e -> refresh());
+  }
+
+  @Override
+  protected void onDetach(DetachEvent event) {
+    if (pollRegistration != null) {
+      pollRegistration.remove();
+      pollRegistration = null;
+    }
+    event.getUI().setPollInterval(-1);
+  }
+}

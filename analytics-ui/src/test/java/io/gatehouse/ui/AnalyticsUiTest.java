@@ -1,0 +1,62 @@
+package io.gatehouse.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The composition root over plain HTTP; the page itself is checked in a browser by RequestsPageIT. */
+class AnalyticsUiTest {
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void startsWithoutClickHouseAndServesThePageAndItsScripts() throws Exception {
+    try (AnalyticsUi ui = AnalyticsUi.start(Map.of("GATEHOUSE_UI_PORT", "0",
+        "GATEHOUSE_CLICKHOUSE_URL", "http://127.0.0.1:" + closedPort()))) {
+      String base = "http://127.0.0.1:" + ui.port();
+
+      HttpResponse<String> page = get(base + "/requests");
+      assertThat(page.statusCode()).isEqualTo(200);
+      assertThat(page.body()).contains("VAADIN/build/");
+      assertThat(get(base + "/gatehouse/gh-chart.js").body()).contains("customElements.define('gh-chart'");
+      assertThat(get(base + "/gatehouse/gatehouse.css").statusCode()).isEqualTo(200);
+      assertThat(get(base + "/webjars/echarts/5.3.1/dist/echarts.min.js").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void closeReleasesThePort() throws Exception {
+    AnalyticsUi ui = AnalyticsUi.start(Map.of("GATEHOUSE_UI_PORT", "0", "GATEHOUSE_CLICKHOUSE_URL", "http://127.0.0.1:1"));
+    String url = "http://127.0.0.1:" + ui.port() + "/";
+    assertThat(get(url).statusCode()).isEqualTo(200);
+
+    ui.close();
+
+    assertThatThrownBy(() -> get(url)).isInstanceOf(ConnectException.class);
+  }
+
+  @Test
+  void rejectsAPortThatIsNotANumber() {
+    assertThatThrownBy(() -> AnalyticsUi.start(Map.of("GATEHOUSE_UI_PORT", "80a")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("GATEHOUSE_UI_PORT");
+  }
+
+  private HttpResponse<String> get(String url) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static int closedPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

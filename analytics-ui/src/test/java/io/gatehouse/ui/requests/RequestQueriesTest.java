@@ -1,0 +1,187 @@
+package io.gatehouse.ui.requests;
+
+import static io.gatehouse.ui.requests.TestEvents.event;
+import static io.gatehouse.ui.requests.TestEvents.insert;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.testsupport.clickhouse.ClickHouseServer;
+import io.gatehouse.ui.clickhouse.ClickHouseHttp;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Against a real ClickHouse. Each test writes to its own day (see {@link #day(int)}) so that tests
+ * never see each other's rows.
+ */
+class RequestQueriesTest {
+  private static ClickHouseServer server;
+  private static RequestQueries queries;
+
+  @BeforeAll
+  static void migrate() {
+    server = TestEvents.migratedServer();
+    queries = new RequestQueries(new ClickHouseHttp(URI.create(server.httpUrl()), "default", "", Duration.ofSeconds(10)));
+  }
+
+  /** Midnight UTC of a day reserved for one test. */
+  private static Instant day(int n) {
+    return Instant.parse("2025-01-01T00:00:00Z").plus(Duration.ofDays(n));
+  }
+
+  private static RequestFilter wholeDay(Instant day) {
+    return new RequestFilter(day, day.plus(Duration.ofDays(1)), "");
+  }
+
+  @Test
+  void countsOnlyRowsInsideTheWindowWithFromInclusiveAndToExclusive() {
+    Instant from = day(1).plusSeconds(3600);
+    Instant to = from.plusSeconds(600);
+    insert(server, event(from.minusSeconds(1), "before"), event(from, "first"), event(to.minusSeconds(1), "last"),
+        event(to, "after"));
+
+    assertThat(queries.count(new RequestFilter(from, to, ""))).isEqualTo(2);
+    assertThat(queries.page(new RequestFilter(from, to, ""), RequestSort.NEWEST_FIRST, 0, 10))
+        .extracting(RequestRow::user).containsExactly("last", "first");
+  }
+
+  @Test
+  void aRedeliveredEventIsShownOnce() {
+    ObjectNode e = event(day(2).plusSeconds(60), "redelivered");
+    insert(server, e);
+    insert(server, e); // a second insert (separate part) with the same event_id and ts
+
+    assertThat(queries.count(wholeDay(day(2)))).isEqualTo(1);
+    assertThat(queries.page(wholeDay(day(2)), RequestSort.NEWEST_FIRST, 0, 10)).hasSize(1);
+    assertThat(queries.volume(wholeDay(day(2)), BucketSize.HOUR).get(0).requests()).isEqualTo(1);
+  }
+
+  @Test
+  void pagesWithOffsetAndLimitNewestFirst() {
+    Instant t = day(3);
+    for (int i = 0; i < 5; i++) {
+      insert(server, event(t.plusSeconds(i * 10L), "u" + i));
+    }
+    RequestFilter f = wholeDay(t);
+
+    assertThat(queries.page(f, RequestSort.NEWEST_FIRST, 0, 2)).extracting(RequestRow::user).containsExactly("u4", "u3");
+    assertThat(queries.page(f, RequestSort.NEWEST_FIRST, 2, 2)).extracting(RequestRow::user).containsExactly("u2", "u1");
+    assertThat(queries.page(f, RequestSort.NEWEST_FIRST, 4, 2)).extracting(RequestRow::user).containsExactly("u0");
+    assertThat(queries.page(f, new RequestSort(RequestSort.Column.TIME, false), 0, 2))
+        .extracting(RequestRow::user).containsExactly("u0", "u1");
+    assertThat(queries.page(f, RequestSort.NEWEST_FIRST, 0, 0)).isEmpty();
+  }
+
+  @Test
+  void sortsByEachSortableColumnWithUnknownValuesLast() {
+    Instant t = day(4);
+    ObjectNode fast = event(t.plusSeconds(1), "fast").put("duration_ms", 100).put("stream", 1).put("ttft_ms", 40)
+        .put("input_tokens", 5).put("output_tokens", 500).put("cost_usd", 0.5);
+    ObjectNode slow = event(t.plusSeconds(2), "slow").put("duration_ms", 9000).put("stream", 1).put("ttft_ms", 800)
+        .put("input_tokens", 900).put("output_tokens", 7).put("cost_usd", 0.01);
+    ObjectNode failed = event(t.plusSeconds(3), "failed").put("duration_ms", 3000).put("status", 502)
+        .putNull("input_tokens").putNull("output_tokens").putNull("cost_usd");
+    insert(server, fast, slow, failed);
+    RequestFilter f = wholeDay(t);
+
+    assertThat(users(f, RequestSort.Column.DURATION, true)).containsExactly("slow", "failed", "fast");
+    assertThat(users(f, RequestSort.Column.DURATION, false)).containsExactly("fast", "failed", "slow");
+    assertThat(users(f, RequestSort.Column.TTFT, false)).containsExactly("fast", "slow", "failed");
+    assertThat(users(f, RequestSort.Column.TTFT, true)).containsExactly("slow", "fast", "failed");
+    assertThat(users(f, RequestSort.Column.INPUT_TOKENS, true)).containsExactly("slow", "fast", "failed");
+    assertThat(users(f, RequestSort.Column.OUTPUT_TOKENS, true)).containsExactly("fast", "slow", "failed");
+    assertThat(users(f, RequestSort.Column.COST, false)).containsExactly("slow", "fast", "failed");
+    assertThat(users(f, RequestSort.Column.COST, true)).containsExactly("fast", "slow", "failed");
+  }
+
+  private static List<String> users(RequestFilter f, RequestSort.Column column, boolean descending) {
+    return queries.page(f, new RequestSort(column, descending), 0, 10).stream().map(RequestRow::user).toList();
+  }
+
+  @Test
+  void readsEveryFieldTheListShows() {
+    Instant t = day(5).plusSeconds(7 * 3600 + 5);
+    String id = UUID.randomUUID().toString();
+    insert(server, event(t, "ana").put("event_id", id).put("stream", 1).put("ttft_ms", 180)
+            .put("model", "claude-3-5-haiku").put("provider", "anthropic").put("cost_usd", 1.25)
+            .put("input_tokens", 1234).put("output_tokens", 56).put("duration_ms", 2345),
+        event(t.plusSeconds(1), "bob").put("status", 200).put("error_class", "stream_cut")
+            .put("error_message", "x".repeat(1000)).putNull("cost_usd").putNull("input_tokens"));
+
+    List<RequestRow> rows = queries.page(wholeDay(day(5)), new RequestSort(RequestSort.Column.TIME, false), 0, 10);
+
+    assertThat(rows.get(0)).isEqualTo(new RequestRow(id, t, "ana", "search", "summarize", "claude-3-5-haiku",
+        "anthropic", 1234L, 56L, 1.25, 2345, 180L, true, 200, "", ""));
+    RequestRow cut = rows.get(1);
+    assertThat(cut.isError()).isTrue();
+    assertThat(cut.costUsd()).isNull();
+    assertThat(cut.inputTokens()).isNull();
+    assertThat(cut.ttftMs()).isNull();
+    assertThat(cut.errorMessage()).hasSize(300);
+    assertThat(rows.get(0).isError()).isFalse();
+  }
+
+  @Test
+  void hourlyBucketsCoverTheWholeRangeAndCountErrorsSeparately() {
+    Instant t = day(6).plusSeconds(10 * 3600);
+    insert(server,
+        event(t.plusSeconds(5), "a"), event(t.plusSeconds(3599), "b"),
+        event(t.plusSeconds(60), "c").put("status", 429),
+        event(t.plusSeconds(2 * 3600 + 1), "d").put("error_class", "stream_cut"));
+    RequestFilter f = new RequestFilter(t.minusSeconds(1800), t.plusSeconds(3 * 3600 - 1), "");
+
+    assertThat(queries.volume(f, BucketSize.HOUR)).containsExactly(
+        new VolumeBucket(t.minusSeconds(3600), 0, 0),
+        new VolumeBucket(t, 3, 1),
+        new VolumeBucket(t.plusSeconds(3600), 0, 0),
+        new VolumeBucket(t.plusSeconds(2 * 3600), 1, 1));
+  }
+
+  @Test
+  void fiveMinuteBucketsForShortRanges() {
+    Instant t = day(7).plusSeconds(3600);
+    insert(server, event(t.plusSeconds(299), "a"), event(t.plusSeconds(300), "b"), event(t.plusSeconds(301), "c"));
+    RequestFilter f = new RequestFilter(t, t.plusSeconds(15 * 60), "");
+
+    assertThat(queries.volume(f, BucketSize.FIVE_MINUTES)).extracting(VolumeBucket::requests).containsExactly(1L, 2L, 0L);
+  }
+
+  @Test
+  void searchMatchesUserTeamFeatureModelOrProviderIgnoringCase() {
+    Instant t = day(8);
+    insert(server, event(t, "Alice").put("feature", "checkout-assistant"), event(t.plusSeconds(1), "bob")
+        .put("model", "Claude-Sonnet").put("provider", "anthropic"));
+    Instant to = t.plus(Duration.ofDays(1));
+
+    assertThat(queries.count(new RequestFilter(t, to, "alice"))).isEqualTo(1);
+    assertThat(queries.count(new RequestFilter(t, to, "CHECKOUT"))).isEqualTo(1);
+    assertThat(queries.count(new RequestFilter(t, to, "sonnet"))).isEqualTo(1);
+    assertThat(queries.count(new RequestFilter(t, to, "search"))).isEqualTo(2); // both rows' team
+    assertThat(queries.count(new RequestFilter(t, to, "nobody"))).isZero();
+  }
+
+  @Test
+  void hostileSearchStringsAreMatchedLiterally() {
+    Instant t = day(9);
+    String injection = "x') OR 1=1 OR ('";
+    String dropTable = "'; DROP TABLE gatehouse.events; --";
+    insert(server, event(t, "O'Brien"), event(t.plusSeconds(1), "back\\slash"), event(t.plusSeconds(2), injection),
+        event(t.plusSeconds(3), dropTable), event(t.plusSeconds(4), "100%_sure"), event(t.plusSeconds(5), "plain"));
+    Instant to = t.plus(Duration.ofDays(1));
+
+    for (String user : List.of("O'Brien", "back\\slash", injection, dropTable, "100%_sure")) {
+      RequestFilter f = new RequestFilter(t, to, user);
+      assertThat(queries.count(f)).as(user).isEqualTo(1);
+      assertThat(queries.page(f, RequestSort.NEWEST_FIRST, 0, 10)).extracting(RequestRow::user).containsExactly(user);
+      assertThat(queries.volume(f, BucketSize.HOUR).stream().mapToLong(VolumeBucket::requests).sum()).isEqualTo(1);
+    }
+    assertThat(queries.count(new RequestFilter(t, to, "%"))).isEqualTo(1);
+    assertThat(queries.count(new RequestFilter(t, to, "\\"))).isEqualTo(1);
+    assertThat(queries.count(wholeDay(t))).isEqualTo(6);
+  }
+}

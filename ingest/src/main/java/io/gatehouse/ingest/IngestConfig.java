@@ -1,0 +1,102 @@
+package io.gatehouse.ingest;
+
+import io.gatehouse.schemas.Topics;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Ingest settings, read once from the environment map given to {@link IngestService#start(Map)}.
+ * Immutable; invalid values fail at start with a message that names the variable.
+ *
+ * @param dlqTopic topic for events that cannot become rows; empty disables the dead-letter topic
+ * @param batchMax most events per ClickHouse insert
+ * @param flushInterval longest time an event waits in a partial batch before it is inserted
+ */
+public record IngestConfig(
+    String kafkaBootstrap,
+    String topic,
+    String groupId,
+    String dlqTopic,
+    URI clickHouseUrl,
+    String clickHouseUser,
+    String clickHousePassword,
+    int port,
+    int batchMax,
+    Duration flushInterval) {
+
+  public static final String KAFKA_BOOTSTRAP = "GATEHOUSE_KAFKA_BOOTSTRAP";
+  public static final String KAFKA_TOPIC = "GATEHOUSE_KAFKA_TOPIC";
+  public static final String GROUP_ID = "GATEHOUSE_INGEST_GROUP";
+  public static final String DLQ_TOPIC = "GATEHOUSE_INGEST_DLQ_TOPIC";
+  public static final String CLICKHOUSE_URL = "GATEHOUSE_CLICKHOUSE_URL";
+  public static final String CLICKHOUSE_USER = "GATEHOUSE_CLICKHOUSE_USER";
+  public static final String CLICKHOUSE_PASSWORD = "GATEHOUSE_CLICKHOUSE_PASSWORD";
+  public static final String PORT = "GATEHOUSE_INGEST_PORT";
+  public static final String BATCH_MAX = "GATEHOUSE_INGEST_BATCH_MAX";
+  public static final String FLUSH_MS = "GATEHOUSE_INGEST_FLUSH_MS";
+
+  public IngestConfig {
+    if (batchMax < 1) {
+      throw new IllegalArgumentException(BATCH_MAX + " must be at least 1, got " + batchMax);
+    }
+    if (flushInterval.isNegative() || flushInterval.isZero()) {
+      throw new IllegalArgumentException(FLUSH_MS + " must be positive, got " + flushInterval.toMillis());
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(PORT + " must be a port number (0 = any free port), got " + port);
+    }
+  }
+
+  public static IngestConfig fromEnv(Map<String, String> env) {
+    String topic = value(env, KAFKA_TOPIC, Topics.EVENTS_V1);
+    String url = value(env, CLICKHOUSE_URL, "http://127.0.0.1:8123");
+    URI uri;
+    try {
+      uri = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(CLICKHOUSE_URL + " is not a URL: '" + url + "'", e);
+    }
+    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+      throw new IllegalArgumentException(
+          CLICKHOUSE_URL + " must be an http(s) URL of ClickHouse's HTTP interface, got '" + url + "'");
+    }
+    return new IngestConfig(
+        value(env, KAFKA_BOOTSTRAP, "localhost:9092"),
+        topic,
+        value(env, GROUP_ID, "gatehouse-ingest"),
+        env.getOrDefault(DLQ_TOPIC, topic + ".dlq").strip(),
+        uri,
+        value(env, CLICKHOUSE_USER, "default"),
+        env.getOrDefault(CLICKHOUSE_PASSWORD, ""),
+        integer(env, PORT, 8082),
+        integer(env, BATCH_MAX, 5_000),
+        Duration.ofMillis(integer(env, FLUSH_MS, 500)));
+  }
+
+  /** Never shows the ClickHouse password. */
+  @Override
+  public String toString() {
+    return "IngestConfig[kafka=" + kafkaBootstrap + ", topic=" + topic + ", group=" + groupId
+        + ", dlq=" + (dlqTopic.isEmpty() ? "(off)" : dlqTopic) + ", clickhouse=" + clickHouseUrl
+        + " as " + clickHouseUser + ", port=" + port + ", batchMax=" + batchMax
+        + ", flushMs=" + flushInterval.toMillis() + "]";
+  }
+
+  private static String value(Map<String, String> env, String name, String fallback) {
+    String v = env.get(name);
+    return v == null || v.isBlank() ? fallback : v.strip();
+  }
+
+  private static int integer(Map<String, String> env, String name, int fallback) {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(v.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'");
+    }
+  }
+}

@@ -1,0 +1,205 @@
+package io.gatehouse.ingest;
+
+import io.gatehouse.ingest.clickhouse.ClickHouseHttp;
+import io.gatehouse.ingest.clickhouse.ClickHouseHttp.ClickHouseUnavailableException;
+import io.gatehouse.ingest.clickhouse.EventsInserter;
+import io.gatehouse.ingest.clickhouse.Migrator;
+import io.gatehouse.ingest.consume.IngestLoop;
+import io.gatehouse.ingest.consume.IngestStats;
+import io.gatehouse.ingest.health.HealthEndpoint;
+import io.gatehouse.ingest.health.HealthEndpoint.State;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Composition root of the ingest service: configuration → ClickHouse migrations → Kafka consumer
+ * loop → health endpoint. Reads events v1 from Kafka and inserts them, in batches, into
+ * {@code gatehouse.events}; see {@link IngestLoop} for the delivery contract.
+ *
+ * <p>Lifecycle: {@link #start(Map)} returns once migrations are applied and the consumer is
+ * subscribed (it waits, logging, while ClickHouse is unreachable); {@link #close()} stops polling,
+ * inserts and commits the batch in hand, and releases everything. Thread-safe.
+ */
+public final class IngestService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+  private final IngestConfig config;
+  private final IngestStats stats = new IngestStats();
+  private final HealthEndpoint health;
+  private volatile boolean closed;
+  private volatile State state = State.STARTING;
+  private EventsInserter inserter;
+  private Producer<byte[], byte[]> deadLetters;
+  private IngestLoop loop;
+  private volatile Thread loopThread;
+
+  private IngestService(IngestConfig config) {
+    this.config = config;
+    this.health = new HealthEndpoint(config.port(), stats, this::state);
+  }
+
+  /**
+   * Starts ingest with the given environment (see {@link IngestConfig} for the variables). Blocks
+   * until ClickHouse is migrated and the consumer subscribed.
+   *
+   * @throws IllegalArgumentException for invalid configuration (the message names the variable)
+   * @throws IllegalStateException when a migration fails (the server's message included)
+   */
+  public static IngestService start(Map<String, String> env) {
+    IngestService service = new IngestService(IngestConfig.fromEnv(env));
+    try {
+      service.boot();
+      return service;
+    } catch (RuntimeException e) {
+      service.close();
+      throw e;
+    }
+  }
+
+  private void boot() {
+    log.info("Gatehouse ingest starting: {}", config);
+    ClickHouseHttp clickHouse = new ClickHouseHttp(
+        config.clickHouseUrl(), config.clickHouseUser(), config.clickHousePassword());
+    List<Integer> applied = new Migrator(clickHouse).awaitAndApply(() -> !closed);
+    log.info(applied.isEmpty() ? "ClickHouse schema is current"
+        : "Applied ClickHouse migrations " + applied);
+    synchronized (this) {
+      if (closed) {
+        throw new IllegalStateException("ingest was closed while starting");
+      }
+      inserter = new EventsInserter(
+          config.clickHouseUrl(), config.clickHouseUser(), config.clickHousePassword());
+      deadLetters = config.dlqTopic().isEmpty() ? null : new KafkaProducer<>(producerProps());
+      loop = new IngestLoop(new KafkaConsumer<>(consumerProps()), config.topic(), deadLetters,
+          config.dlqTopic(), inserter, stats, config.batchMax(), config.flushInterval());
+      loopThread = new Thread(loop, "gatehouse-ingest-consumer");
+      loopThread.start();
+      state = State.RUNNING;
+    }
+    log.info("Gatehouse ingest ready: Kafka {} topic {} (group {}) -> ClickHouse {}; health on "
+            + "http://0.0.0.0:{}/health; batches of up to {} events or {} ms; dead letters: {}",
+        config.kafkaBootstrap(), config.topic(), config.groupId(), config.clickHouseUrl(), port(),
+        config.batchMax(), config.flushInterval().toMillis(),
+        config.dlqTopic().isEmpty() ? "off" : config.dlqTopic());
+  }
+
+  private Properties consumerProps() {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "gatehouse-ingest");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // one poll never brings more than a batch, so a batch holds at most 2 * batchMax - 1 records
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.batchMax()));
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    return p;
+  }
+
+  private Properties producerProps() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap());
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, "gatehouse-ingest-dlq");
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    // the consumer thread sends; never let a missing broker stall it for the default 60 s
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    return p;
+  }
+
+  /** The port of the health endpoint. */
+  public int port() {
+    return health.port();
+  }
+
+  /** Live counters (for tests and the health endpoint). */
+  public IngestStats stats() {
+    return stats;
+  }
+
+  private State state() {
+    Thread t = loopThread;
+    if (state == State.RUNNING && t != null && !t.isAlive() && !closed) {
+      return State.DOWN;
+    }
+    return state;
+  }
+
+  /** Stops polling, inserts and commits the batch in hand, closes Kafka and ClickHouse clients. */
+  @Override
+  public void close() {
+    closed = true;
+    synchronized (this) {
+      if (loop != null) {
+        loop.stop();
+        try {
+          loopThread.join(STOP_TIMEOUT.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        if (loopThread.isAlive()) {
+          log.warn("Consumer loop did not stop within {} s", STOP_TIMEOUT.toSeconds());
+        }
+        loop = null;
+      }
+      if (deadLetters != null) {
+        deadLetters.close(Duration.ofSeconds(5));
+        deadLetters = null;
+      }
+      if (inserter != null) {
+        inserter.close();
+        inserter = null;
+      }
+      if (state != State.DOWN) {
+        state = State.DOWN;
+        health.close();
+        log.info("Gatehouse ingest stopped");
+      }
+    }
+  }
+
+  public static void main(String[] args) {
+    IngestService service;
+    try {
+      service = new IngestService(IngestConfig.fromEnv(System.getenv()));
+    } catch (RuntimeException e) {
+      log.error("Gatehouse ingest cannot start: {}", e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(service::close, "gatehouse-ingest-shutdown"));
+    try {
+      service.boot();
+      service.loopThread.join();
+      if (!service.closed) {
+        // the loop logged why; exit so that a supervisor restarts ingest instead of it idling
+        System.exit(1);
+      }
+    } catch (ClickHouseUnavailableException e) {
+      if (!service.closed) {
+        log.error("Gatehouse ingest cannot start: {}", e.getMessage());
+        System.exit(1);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.error("Gatehouse ingest cannot start: {}", e.getMessage(), e);
+      System.exit(1);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package io.gatehouse.ingest.clickhouse;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.ServerException;
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.data.ClickHouseFormat;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Inserts pre-serialised {@code JSONEachRow} bytes into {@code gatehouse.events} in one HTTP request
+ * each, with ClickHouse's official client-v2.
+ *
+ * <p>Settings that matter on 18.16: server responses are never compressed (Debian's 18.16 answers
+ * {@code compress=1} with an empty body), {@code input_format_skip_unknown_fields=1} goes as a URL
+ * parameter (18.16 has no {@code SETTINGS} on INSERT) so that a newer row shape never breaks an older
+ * table, and client-side retries are off: the caller owns retries because it keeps the bytes.
+ *
+ * <p>Thread-safe (client-v2's {@link Client} is), but ingest calls it from its one consumer thread.
+ */
+public final class EventsInserter implements AutoCloseable {
+  public static final String TABLE = "gatehouse.events";
+  private static final long INSERT_TIMEOUT_SECONDS = 120;
+
+  private final Client client;
+  private final InsertSettings settings;
+
+  public EventsInserter(URI url, String user, String password) {
+    this.client = new Client.Builder()
+        .addEndpoint(url.toString())
+        .setUsername(user)
+        .setPassword(password)
+        .compressServerResponse(false)
+        .setMaxRetries(0)
+        .setConnectTimeout(5, ChronoUnit.SECONDS)
+        .setSocketTimeout(60, ChronoUnit.SECONDS)
+        .setClientName("gatehouse-ingest")
+        .build();
+    this.settings = new InsertSettings().serverSetting("input_format_skip_unknown_fields", "1");
+  }
+
+  /**
+   * Inserts {@code length} bytes of complete JSONEachRow lines from {@code rows[offset..]}. Blocks
+   * until ClickHouse has acknowledged the insert (the rows are then durable and visible).
+   *
+   * @throws InsertFailedException when the insert did not happen; {@link
+   *     InsertFailedException#rejected()} tells whether ClickHouse answered with an error (maybe the
+   *     data) or could not be reached (wait and retry)
+   */
+  public void insert(byte[] rows, int offset, int length) throws InsertFailedException {
+    try {
+      client.insert(TABLE, new ByteArrayInputStream(rows, offset, length),
+              ClickHouseFormat.JSONEachRow, settings)
+          .get(INSERT_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+          .close();
+    } catch (ExecutionException e) {
+      throw classify(e.getCause() == null ? e : e.getCause());
+    } catch (TimeoutException e) {
+      throw new InsertFailedException(false, "insert timed out after "
+          + INSERT_TIMEOUT_SECONDS + " s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InsertFailedException(false, "interrupted during insert", e);
+    } catch (RuntimeException e) {
+      throw classify(e);
+    } catch (Exception e) {
+      // InsertResponse.close() declares Exception; it only releases the response
+      throw new InsertFailedException(false, ClickHouseHttp.describe(e), e);
+    }
+  }
+
+  private static InsertFailedException classify(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof ServerException se) {
+        // 18.16 sends no X-ClickHouse-Exception-Code, so client-v2 cannot extract the text; the
+        // HTTP status is all we get (500 for parse errors on 18.16, so it cannot tell data from server)
+        return new InsertFailedException(true,
+            "ClickHouse rejected the insert (HTTP " + se.getTransportProtocolCode() + "): "
+                + se.getMessage(), t);
+      }
+    }
+    return new InsertFailedException(false,
+        "ClickHouse not reachable: " + ClickHouseHttp.describe(t), t);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+
+  /** An insert that did not happen. */
+  public static final class InsertFailedException extends Exception {
+    private final boolean rejected;
+
+    InsertFailedException(boolean rejected, String message, Throwable cause) {
+      super(message, cause);
+      this.rejected = rejected;
+    }
+
+    /** True when ClickHouse answered with an error; false when it could not be reached. */
+    public boolean rejected() {
+      return rejected;
+    }
+  }
+}

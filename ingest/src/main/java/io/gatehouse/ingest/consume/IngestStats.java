@@ -1,0 +1,73 @@
+package io.gatehouse.ingest.consume;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Counters of the consumer loop. Written by the one consumer thread, read by any thread (the health
+ * endpoint, tests); every value is individually up to date, not a consistent snapshot.
+ */
+public final class IngestStats {
+  private final AtomicLong consumed = new AtomicLong();
+  private final AtomicLong insertedRows = new AtomicLong();
+  private final AtomicLong insertBatches = new AtomicLong();
+  private final AtomicLong insertFailures = new AtomicLong();
+  private final AtomicLong poison = new AtomicLong();
+  private final AtomicLong deadLettered = new AtomicLong();
+  private final AtomicLong commits = new AtomicLong();
+  private final AtomicLong commitFailures = new AtomicLong();
+  private final AtomicLong pendingRows = new AtomicLong();
+  private final AtomicLong lastInsertEpochMs = new AtomicLong();
+  private final AtomicReference<String> lastError = new AtomicReference<>("");
+  private volatile boolean insertFailing;
+
+  /** Records read from Kafka, poison included. */
+  public long consumed() { return consumed.get(); }
+  /** Rows ClickHouse acknowledged (re-inserts after a retry count again). */
+  public long insertedRows() { return insertedRows.get(); }
+  public long insertBatches() { return insertBatches.get(); }
+  /** Insert requests that failed (each retry that fails counts). */
+  public long insertFailures() { return insertFailures.get(); }
+  /** Records that could not become rows (not event JSON, or values ClickHouse would reject). */
+  public long poison() { return poison.get(); }
+  /** Records handed to the dead-letter topic. */
+  public long deadLettered() { return deadLettered.get(); }
+  public long commits() { return commits.get(); }
+  public long commitFailures() { return commitFailures.get(); }
+  /** Rows waiting in the current batch. */
+  public long pendingRows() { return pendingRows.get(); }
+  /** Epoch ms of the last successful insert, 0 before the first. */
+  public long lastInsertEpochMs() { return lastInsertEpochMs.get(); }
+  /** True while the current batch cannot be inserted (partitions paused, retrying). */
+  public boolean insertFailing() { return insertFailing; }
+  /** The last insert or commit error, "" when none yet. */
+  public String lastError() { return lastError.get(); }
+
+  void consumed(int n) { consumed.addAndGet(n); }
+  void pendingRows(int n) { pendingRows.set(n); }
+  void countPoison() { poison.incrementAndGet(); }
+  void countDeadLettered() { deadLettered.incrementAndGet(); }
+  void committed() { commits.incrementAndGet(); }
+
+  void commitFailed(String error) {
+    commitFailures.incrementAndGet();
+    lastError.set(error);
+  }
+
+  void inserted(int rows, long epochMs) {
+    insertedRows.addAndGet(rows);
+    insertBatches.incrementAndGet();
+    lastInsertEpochMs.set(epochMs);
+  }
+
+  void insertFailed(String error) {
+    insertFailures.incrementAndGet();
+    lastError.set(error);
+  }
+
+  void loopFailed(String error) {
+    lastError.set(error);
+  }
+
+  void insertFailing(boolean failing) { insertFailing = failing; }
+}

@@ -1,0 +1,115 @@
+package io.gatehouse.ingest.health;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.gatehouse.ingest.consume.IngestStats;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /health}: the state of ingest and its counters as JSON, for probes and people.
+ *
+ * <p>200 with {@code "status":"ok"} while the consumer runs (also while it retries a failed insert:
+ * that is reported in {@code "clickhouse":"failing"}, and restarting would not help);
+ * 503 with {@code "starting"} before migrations are applied, {@code "down"} once the loop has died.
+ * Served by the JDK's HTTP server on one daemon thread.
+ */
+public final class HealthEndpoint implements AutoCloseable {
+  private static final JsonFactory JSON = new JsonFactory();
+
+  /** What the service is doing. */
+  public enum State { STARTING, RUNNING, DOWN }
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final IngestStats stats;
+  private final Supplier<State> state;
+
+  public HealthEndpoint(int port, IngestStats stats, Supplier<State> state) {
+    this.stats = stats;
+    this.state = state;
+    try {
+      server = HttpServer.create(new InetSocketAddress(port), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot serve health on port " + port + ": " + e.getMessage(), e);
+    }
+    executor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "gatehouse-ingest-health");
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(executor);
+    server.createContext("/health", this::handle);
+    server.start();
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
+        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        exchange.sendResponseHeaders(405, -1);
+        return;
+      }
+      State s = state.get();
+      byte[] body = body(s);
+      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      boolean head = "HEAD".equals(exchange.getRequestMethod());
+      exchange.sendResponseHeaders(s == State.RUNNING ? 200 : 503, head ? -1 : body.length);
+      if (!head) {
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(body);
+        }
+      }
+    }
+  }
+
+  private byte[] body(State s) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("status", switch (s) {
+        case STARTING -> "starting";
+        case RUNNING -> "ok";
+        case DOWN -> "down";
+      });
+      g.writeStringField("clickhouse", stats.insertFailing() ? "failing" : "ok");
+      g.writeNumberField("consumed", stats.consumed());
+      g.writeNumberField("inserted_rows", stats.insertedRows());
+      g.writeNumberField("insert_batches", stats.insertBatches());
+      g.writeNumberField("insert_failures", stats.insertFailures());
+      g.writeNumberField("pending_rows", stats.pendingRows());
+      g.writeNumberField("poison", stats.poison());
+      g.writeNumberField("dead_lettered", stats.deadLettered());
+      g.writeNumberField("commits", stats.commits());
+      g.writeNumberField("commit_failures", stats.commitFailures());
+      long last = stats.lastInsertEpochMs();
+      if (last == 0) {
+        g.writeNullField("last_insert");
+      } else {
+        g.writeStringField("last_insert", Instant.ofEpochMilli(last).toString());
+      }
+      g.writeStringField("last_error", stats.lastError());
+      g.writeEndObject();
+    }
+    return out.toByteArray();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

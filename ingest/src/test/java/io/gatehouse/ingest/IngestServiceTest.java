@@ -1,0 +1,213 @@
+package io.gatehouse.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gatehouse.schemas.EventJson;
+import io.gatehouse.schemas.GatehouseEvent;
+import io.gatehouse.testsupport.clickhouse.ClickHouseServer;
+import io.gatehouse.testsupport.kafka.KafkaBroker;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Real Kafka (in-JVM KRaft broker) and real ClickHouse, shared by the tests; data kept apart by feature. */
+class IngestServiceTest {
+  private static final Duration DEADLINE = Duration.ofSeconds(60);
+  static KafkaBroker kafka;
+  static ClickHouseServer clickHouse;
+
+  @BeforeAll
+  static void infra() {
+    kafka = KafkaBroker.shared();
+    clickHouse = ClickHouseServer.shared();
+  }
+
+  static long rows(String sql) {
+    try {
+      return Long.parseLong(clickHouse.query(sql + " FORMAT TabSeparated").strip());
+    } catch (IllegalStateException e) {
+      return -1; // table not there yet
+    }
+  }
+
+  @Test
+  void everyProducedEventBecomesOneRowAndOffsetsAreCommitted() throws Exception {
+    String topic = TestEvents.unique("ingest-e2e");
+    String group = TestEvents.unique("group");
+    String feature = TestEvents.unique("feature");
+    kafka.createTopic(topic, 3);
+    int n = 1_000;
+    try (IngestService ingest = IngestService.start(TestEvents.env(kafka, clickHouse.httpUrl(), topic, group))) {
+      TestEvents.produce(kafka, topic, TestEvents.events(feature, n));
+
+      Poll.until(DEADLINE, n + " rows",
+          () -> rows("SELECT count() FROM gatehouse.events FINAL WHERE feature = '" + feature + "'") == n,
+          () -> "stats " + health(ingest));
+      Poll.until(DEADLINE, "offsets committed", () -> TestEvents.committed(kafka, group, topic) == n);
+      assertThat(rows("SELECT sum(input_tokens) FROM gatehouse.events FINAL WHERE feature = '"
+          + feature + "'")).isEqualTo(10L * n + (long) n * (n - 1) / 2);
+
+      HttpResponse<String> response = get(ingest.port());
+      assertThat(response.statusCode()).isEqualTo(200);
+      JsonNode health = EventJson.mapper().readTree(response.body());
+      assertThat(health.get("status").asText()).isEqualTo("ok");
+      assertThat(health.get("clickhouse").asText()).isEqualTo("ok");
+      assertThat(health.get("consumed").asLong()).isEqualTo(n);
+      assertThat(health.get("inserted_rows").asLong()).isEqualTo(n);
+      assertThat(health.get("insert_failures").asLong()).isZero();
+      assertThat(health.get("last_insert").asText()).isNotEmpty();
+    }
+  }
+
+  @Test
+  void closeInsertsAndCommitsTheBatchInHand() {
+    String topic = TestEvents.unique("ingest-close");
+    String group = TestEvents.unique("group");
+    String feature = TestEvents.unique("feature");
+    kafka.createTopic(topic, 1);
+    Map<String, String> env = TestEvents.env(kafka, clickHouse.httpUrl(), topic, group);
+    env.put(IngestConfig.FLUSH_MS, "600000"); // the batch would wait 10 minutes on its own
+    env.put(IngestConfig.BATCH_MAX, "10000");
+    int n = 30;
+    try (IngestService ingest = IngestService.start(env)) {
+      TestEvents.produce(kafka, topic, TestEvents.events(feature, n));
+      Poll.until(DEADLINE, "records in the pending batch", () -> ingest.stats().pendingRows() == n);
+      assertThat(TestEvents.committed(kafka, group, topic)).isZero();
+    }
+    assertThat(rows("SELECT count() FROM gatehouse.events FINAL WHERE feature = '" + feature + "'"))
+        .isEqualTo(n);
+    assertThat(TestEvents.committed(kafka, group, topic)).isEqualTo(n);
+  }
+
+  @Test
+  void reDeliveredEventsDoNotShowUpTwice() {
+    String topic = TestEvents.unique("ingest-redelivery");
+    String group = TestEvents.unique("group");
+    String feature = TestEvents.unique("feature");
+    kafka.createTopic(topic, 2);
+    int n = 200;
+    List<GatehouseEvent> events = TestEvents.events(feature, n);
+    // the same events twice on the topic: what a producer retry or a spool replay looks like
+    TestEvents.produce(kafka, topic, events);
+    TestEvents.produce(kafka, topic, events);
+    Map<String, String> env = TestEvents.env(kafka, clickHouse.httpUrl(), topic, group);
+    String distinct = "SELECT uniqExact(event_id) FROM gatehouse.events WHERE feature = '" + feature + "'";
+    String finalCount = "SELECT count() FROM gatehouse.events FINAL WHERE feature = '" + feature + "'";
+
+    try (IngestService ingest = IngestService.start(env)) {
+      Poll.until(DEADLINE, "all records committed", () -> TestEvents.committed(kafka, group, topic) == 2L * n);
+      assertThat(ingest.stats().insertedRows()).isEqualTo(2L * n);
+    }
+    assertThat(rows(distinct)).isEqualTo(n);
+    assertThat(rows(finalCount)).isEqualTo(n);
+
+    // a consumer that died after inserting but before committing: the group restarts from offset 0
+    rewind(group, topic);
+    assertThat(TestEvents.committed(kafka, group, topic)).isZero();
+    try (IngestService ingest = IngestService.start(env)) {
+      Poll.until(DEADLINE, "all records committed again",
+          () -> TestEvents.committed(kafka, group, topic) == 2L * n);
+      assertThat(ingest.stats().insertedRows()).as("everything was inserted a second time").isEqualTo(2L * n);
+    }
+    assertThat(rows(distinct)).isEqualTo(n);
+    assertThat(rows(finalCount)).isEqualTo(n);
+  }
+
+  @Test
+  void poisonRecordsAreSkippedCountedAndDeadLettered() throws Exception {
+    String topic = TestEvents.unique("ingest-poison");
+    String group = TestEvents.unique("group");
+    String feature = TestEvents.unique("feature");
+    kafka.createTopic(topic, 1);
+    kafka.createTopic(topic + ".dlq", 1);
+    List<byte[]> values = new ArrayList<>();
+    List<GatehouseEvent> good = TestEvents.events(feature, 10);
+    values.add("this is not json".getBytes(StandardCharsets.UTF_8));
+    for (int i = 0; i < 5; i++) {
+      values.add(EventJson.toBytes(good.get(i)));
+    }
+    values.add("{\"event_id\":\"nope\",\"ts_start_ms\":1}".getBytes(StandardCharsets.UTF_8));
+    values.add(EventJson.toBytes(GatehouseEvent.builder().tsStartMs(1).status(-3).feature(feature).build()));
+    for (int i = 5; i < 10; i++) {
+      values.add(EventJson.toBytes(good.get(i)));
+    }
+    TestEvents.produceRaw(kafka, topic, values);
+
+    try (IngestService ingest = IngestService.start(TestEvents.env(kafka, clickHouse.httpUrl(), topic, group))) {
+      Poll.until(DEADLINE, "good rows and all offsets",
+          () -> rows("SELECT count() FROM gatehouse.events FINAL WHERE feature = '" + feature + "'") == 10
+              && TestEvents.committed(kafka, group, topic) == values.size(),
+          () -> health(ingest));
+      assertThat(ingest.stats().poison()).isEqualTo(3);
+      Poll.until(DEADLINE, "dead letters acknowledged", () -> ingest.stats().deadLettered() == 3);
+    }
+    List<ConsumerRecord<byte[], byte[]>> dead = readAll(topic + ".dlq", 3);
+    assertThat(dead).hasSize(3);
+    assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("this is not json");
+    assertThat(dead).allSatisfy(r -> assertThat(r.headers().lastHeader("gatehouse.error")).isNotNull());
+    assertThat(new String(dead.get(2).headers().lastHeader("gatehouse.error").value(), StandardCharsets.UTF_8))
+        .contains("status");
+  }
+
+  private static void rewind(String group, String topic) {
+    try (Admin admin = kafka.admin()) {
+      Map<TopicPartition, OffsetAndMetadata> zero = admin.listConsumerGroupOffsets(group)
+          .partitionsToOffsetAndMetadata().get().keySet().stream()
+          .filter(tp -> tp.topic().equals(topic))
+          .collect(Collectors.toMap(tp -> tp, tp -> new OffsetAndMetadata(0)));
+      admin.alterConsumerGroupOffsets(group, zero).all().get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, TestEvents.unique("reader"));
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      Poll.until(DEADLINE, expected + " records on " + topic, () -> {
+        StreamSupport.stream(consumer.poll(Duration.ofMillis(100)).spliterator(), false).forEach(out::add);
+        return out.size() >= expected;
+      });
+    }
+    return out;
+  }
+
+  static String health(IngestService ingest) {
+    try {
+      return get(ingest.port()).body();
+    } catch (Exception e) {
+      return e.toString();
+    }
+  }
+
+  static HttpResponse<String> get(int port) throws Exception {
+    return HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}

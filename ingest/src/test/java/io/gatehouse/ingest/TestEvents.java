@@ -1,0 +1,89 @@
+package io.gatehouse.ingest;
+
+import io.gatehouse.ingest.IngestConfig;
+import io.gatehouse.schemas.EventIds;
+import io.gatehouse.schemas.EventJson;
+import io.gatehouse.schemas.GatehouseEvent;
+import io.gatehouse.testsupport.kafka.KafkaBroker;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Test events, a producer, and reading committed offsets; each test uses its own topic and group. */
+final class TestEvents {
+  private TestEvents() {}
+
+  static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  static List<GatehouseEvent> events(String feature, int n) {
+    List<GatehouseEvent> out = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < n; i++) {
+      out.add(GatehouseEvent.builder().eventId(EventIds.next()).tsStartMs(now + i).tsEndMs(now + i + 40)
+          .durationMs(40).endpoint("/v1/chat/completions").model("gpt-4o-mini").provider("openai")
+          .status(200).inputTokens(10L + i).outputTokens(5L).feature(feature).user("u-" + (i % 7))
+          .tags(Map.of("run", feature)).build());
+    }
+    return out;
+  }
+
+  static void produce(KafkaBroker broker, String topic, List<GatehouseEvent> events) {
+    List<byte[]> values = new ArrayList<>();
+    for (GatehouseEvent e : events) {
+      values.add(EventJson.toBytes(e));
+    }
+    produceRaw(broker, topic, values);
+  }
+
+  static void produceRaw(KafkaBroker broker, String topic, List<byte[]> values) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (byte[] v : values) {
+        producer.send(new ProducerRecord<>(topic, UUID.randomUUID().toString()
+            .getBytes(StandardCharsets.UTF_8), v));
+      }
+      producer.flush();
+    }
+  }
+
+  /** Sum of the group's committed offsets on {@code topic} (0 when nothing is committed). */
+  static long committed(KafkaBroker broker, String group, String topic) {
+    try (Admin admin = broker.admin()) {
+      Map<TopicPartition, OffsetAndMetadata> offsets =
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      return offsets.entrySet().stream()
+          .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
+          .mapToLong(e -> e.getValue().offset()).sum();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Map<String, String> env(KafkaBroker broker, String clickHouseUrl, String topic, String group) {
+    Map<String, String> env = new HashMap<>();
+    env.put(IngestConfig.KAFKA_BOOTSTRAP, broker.bootstrapServers());
+    env.put(IngestConfig.KAFKA_TOPIC, topic);
+    env.put(IngestConfig.GROUP_ID, group);
+    env.put(IngestConfig.CLICKHOUSE_URL, clickHouseUrl);
+    env.put(IngestConfig.PORT, "0");
+    env.put(IngestConfig.BATCH_MAX, "100");
+    env.put(IngestConfig.FLUSH_MS, "100");
+    return env;
+  }
+}

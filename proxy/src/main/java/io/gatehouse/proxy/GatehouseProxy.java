@@ -1,0 +1,148 @@
+package io.gatehouse.proxy;
+
+import io.gatehouse.proxy.config.ConfigException;
+import io.gatehouse.proxy.config.ConfigLoader;
+import io.gatehouse.proxy.config.GatehouseConfig;
+import io.gatehouse.proxy.config.ModelAlias;
+import io.gatehouse.proxy.events.KafkaEventPublisher;
+import io.gatehouse.proxy.http.ChatCompletionsHandler;
+import io.gatehouse.proxy.http.GatewayHandler;
+import io.gatehouse.proxy.http.ModelsHandler;
+import io.gatehouse.proxy.provider.Provider;
+import io.gatehouse.proxy.provider.ProviderRegistry;
+import io.gatehouse.proxy.routing.RouteTable;
+import io.gatehouse.proxy.transport.UpstreamClient;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Composition root of the proxy: config → providers → routes → handlers → Undertow, plus the event
+ * publisher. Nothing else lives here.
+ *
+ * <p>{@link #start} returns once the HTTP port is bound (it never waits for Kafka); {@link #close}
+ * stops accepting requests, then flushes queued events to Kafka with a bounded wait.
+ */
+public final class GatehouseProxy implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GatehouseProxy.class);
+  static final Duration EVENTS_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+  private final GatehouseConfig config;
+  private final ProviderRegistry providers;
+  private final KafkaEventPublisher events;
+  private final UpstreamClient upstream;
+  private final Undertow server;
+  private final int port;
+
+  private GatehouseProxy(GatehouseConfig config) {
+    this.config = config;
+    this.providers = new ProviderRegistry(config);
+    RouteTable routes = new RouteTable(config, providers);
+    this.events = new KafkaEventPublisher(config.kafka().bootstrap(), config.kafka().topic(),
+        KafkaEventPublisher.DEFAULT_CAPACITY);
+    this.upstream = new UpstreamClient();
+    GatewayHandler root = new GatewayHandler(new ChatCompletionsHandler(routes, upstream, events),
+        new ModelsHandler(config), events);
+    Undertow built = Undertow.builder()
+        .addHttpListener(config.port(), config.host())
+        .setWorkerThreads(4) // proxy routes never dispatch to workers: everything runs on IO threads
+        .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, GatewayHandler.MAX_REQUEST_BYTES)
+        .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, true)
+        .setHandler(root)
+        .build();
+    try {
+      built.start();
+    } catch (RuntimeException e) {
+      events.close(Duration.ZERO);
+      upstream.close();
+      throw new IllegalStateException("Cannot listen on " + config.host() + ":" + config.port() + " ("
+          + e.getMessage() + "). Set GATEHOUSE_PORT or server.port to a free port.", e);
+    }
+    this.server = built;
+    this.port = ((InetSocketAddress) built.getListenerInfo().get(0).getAddress()).getPort();
+    events.checkReachabilityInBackground(Duration.ofSeconds(3));
+  }
+
+  /**
+   * Starts the proxy from environment-style settings (see {@link ConfigLoader}).
+   *
+   * @throws ConfigException when the configuration is invalid (the message names the path)
+   */
+  public static GatehouseProxy start(Map<String, String> env) {
+    GatehouseProxy proxy = new GatehouseProxy(ConfigLoader.load(env));
+    proxy.logSummary();
+    return proxy;
+  }
+
+  /** The HTTP port (the real one when configured with 0). */
+  public int port() {
+    return port;
+  }
+
+  public GatehouseConfig config() {
+    return config;
+  }
+
+  /** Events acknowledged by Kafka so far. */
+  public long eventsPublished() {
+    return events.published();
+  }
+
+  /** Events dropped so far (queue full or Kafka rejected them). */
+  public long eventsDropped() {
+    return events.dropped();
+  }
+
+  @Override
+  public void close() {
+    server.stop();
+    upstream.close();
+    events.close(EVENTS_CLOSE_TIMEOUT);
+  }
+
+  private void logSummary() {
+    LOG.info("Gatehouse proxy listening on http://{}:{} (OpenAI-compatible: POST /v1/chat/completions, "
+        + "GET /v1/models, GET /health)", config.host(), port);
+    LOG.info("Configuration: {}", config.configFile() == null
+        ? "environment only (set GATEHOUSE_CONFIG to a YAML file for more)" : config.configFile());
+    if (providers.all().isEmpty()) {
+      LOG.warn("No providers configured: every request will fail. Set OPENAI_API_KEY (and optionally "
+          + "OPENAI_BASE_URL) or list providers in GATEHOUSE_CONFIG.");
+    }
+    for (Provider p : providers.all()) {
+      LOG.info("Provider '{}': {} at {} ({} key{})", p.name(), p.type().yamlName(), p.baseUrl(),
+          p.keyCount(), p.keyCount() == 1 ? "" : "s");
+    }
+    for (ModelAlias a : config.models().values()) {
+      LOG.info("Model alias '{}' -> {}", a.name(),
+          a.targets().stream().map(ModelAlias.Target::id).collect(Collectors.joining(", ")));
+    }
+    LOG.info("Events: Kafka {} topic {}", config.kafka().bootstrap(), config.kafka().topic());
+  }
+
+  public static void main(String[] args) {
+    GatehouseProxy proxy;
+    try {
+      proxy = start(System.getenv());
+    } catch (ConfigException e) {
+      LOG.error("Configuration error: {}", e.getMessage());
+      System.err.println("gatehouse-proxy: configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    } catch (IllegalStateException e) {
+      LOG.error("Cannot start: {}", e.getMessage());
+      System.err.println("gatehouse-proxy: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("Shutting down: flushing events to Kafka (up to {} s)", EVENTS_CLOSE_TIMEOUT.toSeconds());
+      proxy.close();
+    }, "gatehouse-shutdown"));
+  }
+}

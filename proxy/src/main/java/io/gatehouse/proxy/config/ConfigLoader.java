@@ -1,0 +1,403 @@
+package io.gatehouse.proxy.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.gatehouse.schemas.Topics;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Builds the {@link GatehouseConfig} from the environment and the optional YAML file named by
+ * {@code GATEHOUSE_CONFIG}.
+ *
+ * <ul>
+ *   <li>Strict: unknown keys, wrong types, unknown providers in model targets are errors whose message
+ *       starts with the YAML path, e.g. {@code models.smart.targets[1]: unknown provider 'opnai'}.
+ *   <li>String values are interpolated: {@code ${VAR}} (an error if VAR is unset) and
+ *       {@code ${VAR:-default}} (default when VAR is unset or empty). Keys are not interpolated.
+ *   <li>Zero-config: {@code OPENAI_API_KEY} / {@code OPENAI_BASE_URL} define provider {@code openai}
+ *       unless the file defines a provider of that name.
+ *   <li>Environment wins over the file: {@code GATEHOUSE_PORT}, {@code GATEHOUSE_KAFKA_BOOTSTRAP}.
+ * </ul>
+ *
+ * Stateless and thread-safe.
+ */
+public final class ConfigLoader {
+  public static final String OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
+  public static final int DEFAULT_PORT = 8080;
+  public static final String DEFAULT_KAFKA_BOOTSTRAP = "localhost:9092";
+
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
+  private static final Pattern PROVIDER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+  /** Headers the JDK HTTP client sets itself and refuses to take from us. */
+  private static final Set<String> RESTRICTED_HEADERS =
+      Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding");
+
+  private static final Set<String> TOP_KEYS = ordered("server", "providers", "models", "events");
+  private static final Set<String> SERVER_KEYS = ordered("port", "host");
+  private static final Set<String> PROVIDER_KEYS = ordered("type", "base_url", "keys", "headers");
+  private static final Set<String> MODEL_KEYS = ordered("targets", "strategy");
+  private static final Set<String> TARGET_KEYS = ordered("model", "weight");
+  private static final Set<String> EVENTS_KEYS = ordered("kafka");
+  private static final Set<String> KAFKA_KEYS = ordered("bootstrap", "topic");
+  private static final Set<String> STRATEGIES = ordered("priority", "weighted");
+
+  private ConfigLoader() {}
+
+  /** Reads {@code GATEHOUSE_CONFIG} (if set) and the environment. */
+  public static GatehouseConfig load(Map<String, String> env) {
+    String file = blankToNull(env.get("GATEHOUSE_CONFIG"));
+    if (file == null) {
+      return parse("", null, env);
+    }
+    String yaml;
+    try {
+      yaml = Files.readString(Path.of(file));
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("GATEHOUSE_CONFIG", "file not found: " + file
+          + " (unset GATEHOUSE_CONFIG to run from environment variables only)");
+    } catch (IOException e) {
+      throw new ConfigException("GATEHOUSE_CONFIG", "cannot read " + file + ": " + e.getMessage());
+    }
+    return parse(yaml, file, env);
+  }
+
+  /**
+   * Parses YAML text (may be empty) merged with the environment.
+   *
+   * @param file the file name for messages and the summary, or null
+   */
+  public static GatehouseConfig parse(String yaml, String file, Map<String, String> env) {
+    JsonNode root;
+    try {
+      root = yaml.isBlank() ? null : new YAMLMapper().readTree(yaml);
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? ""
+          : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+      throw new ConfigException("", "not valid YAML" + where + ": " + e.getOriginalMessage());
+    }
+    Reader r = new Reader(env);
+    ObjectNode top = root == null || root.isMissingNode() || root.isNull()
+        ? new YAMLMapper().createObjectNode() : r.object(root, "");
+    r.keys(top, "", TOP_KEYS);
+
+    // server
+    String host = "0.0.0.0";
+    int port = DEFAULT_PORT;
+    if (top.hasNonNull("server")) {
+      ObjectNode server = r.object(top.get("server"), "server");
+      r.keys(server, "server", SERVER_KEYS);
+      if (server.hasNonNull("port")) {
+        port = r.port(server.get("port"), "server.port");
+      }
+      if (server.hasNonNull("host")) {
+        host = r.string(server.get("host"), "server.host");
+      }
+    }
+    if (blankToNull(env.get("GATEHOUSE_PORT")) != null) {
+      port = r.port(new com.fasterxml.jackson.databind.node.TextNode(env.get("GATEHOUSE_PORT")), "GATEHOUSE_PORT");
+    }
+    if (blankToNull(env.get("GATEHOUSE_HOST")) != null) {
+      host = env.get("GATEHOUSE_HOST").strip();
+    }
+
+    // providers: the file's, then zero-config ones it does not shadow
+    Map<String, ProviderConfig> providers = new LinkedHashMap<>();
+    if (top.hasNonNull("providers")) {
+      ObjectNode ps = r.object(top.get("providers"), "providers");
+      for (Iterator<Map.Entry<String, JsonNode>> it = ps.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        providers.put(e.getKey(), r.provider(e.getKey(), e.getValue(), "providers." + e.getKey()));
+      }
+    }
+    String openAiKey = blankToNull(env.get("OPENAI_API_KEY"));
+    String openAiBase = blankToNull(env.get("OPENAI_BASE_URL"));
+    if (!providers.containsKey("openai") && (openAiKey != null || openAiBase != null)) {
+      String base = r.baseUrl(openAiBase == null ? OPENAI_DEFAULT_BASE_URL : openAiBase, "OPENAI_BASE_URL");
+      providers.put("openai", new ProviderConfig("openai",
+          openAiKey == null ? ProviderType.OPENAI_COMPATIBLE : ProviderType.OPENAI, base,
+          openAiKey == null ? List.of() : List.of(openAiKey), Map.of(), "environment"));
+    }
+
+    // models
+    Map<String, ModelAlias> models = new LinkedHashMap<>();
+    if (top.hasNonNull("models")) {
+      ObjectNode ms = r.object(top.get("models"), "models");
+      for (Iterator<Map.Entry<String, JsonNode>> it = ms.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        models.put(e.getKey(), r.alias(e.getKey(), e.getValue(), "models." + e.getKey(), providers));
+      }
+    }
+
+    // events
+    String bootstrap = DEFAULT_KAFKA_BOOTSTRAP;
+    String topic = Topics.EVENTS_V1;
+    if (top.hasNonNull("events")) {
+      ObjectNode events = r.object(top.get("events"), "events");
+      r.keys(events, "events", EVENTS_KEYS);
+      if (events.hasNonNull("kafka")) {
+        ObjectNode kafka = r.object(events.get("kafka"), "events.kafka");
+        r.keys(kafka, "events.kafka", KAFKA_KEYS);
+        if (kafka.hasNonNull("bootstrap")) {
+          bootstrap = r.nonBlank(kafka.get("bootstrap"), "events.kafka.bootstrap");
+        }
+        if (kafka.hasNonNull("topic")) {
+          topic = r.nonBlank(kafka.get("topic"), "events.kafka.topic");
+        }
+      }
+    }
+    if (blankToNull(env.get("GATEHOUSE_KAFKA_BOOTSTRAP")) != null) {
+      bootstrap = env.get("GATEHOUSE_KAFKA_BOOTSTRAP").strip();
+    }
+
+    return new GatehouseConfig(host, port, Collections.unmodifiableMap(providers),
+        Collections.unmodifiableMap(models), new GatehouseConfig.KafkaSettings(bootstrap, topic), file);
+  }
+
+  /** Replaces {@code ${VAR}} and {@code ${VAR:-default}} in {@code value}. */
+  static String interpolate(String value, String path, Map<String, String> env) {
+    if (value.indexOf("${") < 0) {
+      return value;
+    }
+    Matcher m = VARIABLE.matcher(value);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String name = m.group(1);
+      String v = env.get(name);
+      if (m.group(2) != null) {
+        if (v == null || v.isEmpty()) {
+          v = m.group(3);
+        }
+      } else if (v == null) {
+        throw new ConfigException(path, "environment variable " + name + " is not set (set it, or write ${"
+            + name + ":-default} to give a default)");
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(v));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  private static Set<String> ordered(String... names) {
+    return Collections.unmodifiableSet(new java.util.LinkedHashSet<>(List.of(names)));
+  }
+
+  /** Typed, path-aware reads of the YAML tree. */
+  private static final class Reader {
+    private final Map<String, String> env;
+
+    Reader(Map<String, String> env) {
+      this.env = env;
+    }
+
+    ObjectNode object(JsonNode n, String path) {
+      if (!n.isObject()) {
+        throw new ConfigException(path, "expected a mapping (key: value), got " + kind(n));
+      }
+      return (ObjectNode) n;
+    }
+
+    void keys(ObjectNode n, String path, Set<String> allowed) {
+      for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+        String key = it.next();
+        if (!allowed.contains(key)) {
+          throw new ConfigException(path.isEmpty() ? key : path + "." + key,
+              "unknown key; allowed here: " + String.join(", ", allowed));
+        }
+      }
+    }
+
+    String string(JsonNode n, String path) {
+      if (!n.isValueNode() || n.isNull()) {
+        throw new ConfigException(path, "expected a string, got " + kind(n));
+      }
+      return interpolate(n.asText(), path, env);
+    }
+
+    String nonBlank(JsonNode n, String path) {
+      String s = string(n, path).strip();
+      if (s.isEmpty()) {
+        throw new ConfigException(path, "must not be empty");
+      }
+      return s;
+    }
+
+    int port(JsonNode n, String path) {
+      String s = string(n, path).strip();
+      try {
+        int p = Integer.parseInt(s);
+        if (p >= 0 && p <= 65535) {
+          return p;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new ConfigException(path, "expected a port number 0-65535 (0 = any free port), got '" + s + "'");
+    }
+
+    String baseUrl(String s, String path) {
+      String url = s.strip();
+      while (url.endsWith("/")) {
+        url = url.substring(0, url.length() - 1);
+      }
+      try {
+        URI uri = new URI(url);
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+          return url;
+        }
+      } catch (URISyntaxException e) {
+        // reported below
+      }
+      throw new ConfigException(path, "expected an http(s) URL such as http://localhost:8000/v1, got '" + s + "'");
+    }
+
+    ProviderConfig provider(String name, JsonNode node, String path) {
+      if (!PROVIDER_NAME.matcher(name).matches()) {
+        throw new ConfigException(path, "a provider name uses letters, digits, '_', '-', '.' and no '/'");
+      }
+      ObjectNode p = object(node, path);
+      keys(p, path, PROVIDER_KEYS);
+      if (!p.hasNonNull("type")) {
+        throw new ConfigException(path + ".type", "missing; one of: " + typeNames());
+      }
+      String typeName = string(p.get("type"), path + ".type");
+      ProviderType type = ProviderType.fromYaml(typeName).orElseThrow(() -> new ConfigException(path + ".type",
+          "unknown provider type '" + typeName + "'; one of: " + typeNames()));
+      String baseUrl;
+      if (p.hasNonNull("base_url")) {
+        baseUrl = baseUrl(string(p.get("base_url"), path + ".base_url"), path + ".base_url");
+      } else if (type == ProviderType.OPENAI) {
+        baseUrl = OPENAI_DEFAULT_BASE_URL;
+      } else {
+        throw new ConfigException(path + ".base_url", "missing; an " + type.yamlName()
+            + " provider needs the URL of its API, e.g. http://localhost:8000/v1");
+      }
+      List<String> keys = new ArrayList<>();
+      if (p.hasNonNull("keys")) {
+        JsonNode ks = p.get("keys");
+        if (!ks.isArray()) {
+          throw new ConfigException(path + ".keys", "expected a list of keys, got " + kind(ks));
+        }
+        for (int i = 0; i < ks.size(); i++) {
+          String key = string(ks.get(i), path + ".keys[" + i + "]").strip();
+          if (!key.isEmpty()) { // ${OPTIONAL_KEY:-} leaves an empty entry: skipped
+            keys.add(key);
+          }
+        }
+      }
+      if (type == ProviderType.OPENAI && keys.isEmpty()) {
+        throw new ConfigException(path + ".keys", "a provider of type openai needs at least one key, "
+            + "e.g. keys: [\"${OPENAI_API_KEY}\"]");
+      }
+      Map<String, String> headers = new LinkedHashMap<>();
+      if (p.hasNonNull("headers")) {
+        ObjectNode hs = object(p.get("headers"), path + ".headers");
+        for (Iterator<Map.Entry<String, JsonNode>> it = hs.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> h = it.next();
+          String hPath = path + ".headers." + h.getKey();
+          if (RESTRICTED_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+            throw new ConfigException(hPath, "this header is managed by the HTTP client and cannot be set");
+          }
+          headers.put(h.getKey(), string(h.getValue(), hPath));
+        }
+      }
+      return new ProviderConfig(name, type, baseUrl, keys, headers, "GATEHOUSE_CONFIG");
+    }
+
+    ModelAlias alias(String name, JsonNode node, String path, Map<String, ProviderConfig> providers) {
+      if (name.contains("/")) {
+        throw new ConfigException(path, "an alias name cannot contain '/' (that form means provider/model)");
+      }
+      ObjectNode m = object(node, path);
+      keys(m, path, MODEL_KEYS);
+      String strategy = "priority";
+      if (m.hasNonNull("strategy")) {
+        strategy = string(m.get("strategy"), path + ".strategy");
+        if (!STRATEGIES.contains(strategy)) {
+          throw new ConfigException(path + ".strategy", "unknown strategy '" + strategy + "'; one of: "
+              + String.join(", ", STRATEGIES));
+        }
+      }
+      JsonNode ts = m.get("targets");
+      if (ts == null || !ts.isArray() || ts.isEmpty()) {
+        throw new ConfigException(path + ".targets", "expected a non-empty list of provider/model targets");
+      }
+      List<ModelAlias.Target> targets = new ArrayList<>();
+      for (int i = 0; i < ts.size(); i++) {
+        String tPath = path + ".targets[" + i + "]";
+        JsonNode t = ts.get(i);
+        String id;
+        int weight = 1;
+        if (t.isObject()) {
+          keys((ObjectNode) t, tPath, TARGET_KEYS);
+          if (!t.hasNonNull("model")) {
+            throw new ConfigException(tPath + ".model", "missing; expected provider/model");
+          }
+          id = string(t.get("model"), tPath + ".model");
+          if (t.hasNonNull("weight")) {
+            JsonNode w = t.get("weight");
+            if (!w.canConvertToInt() || !w.isIntegralNumber() || w.asInt() < 0) {
+              throw new ConfigException(tPath + ".weight", "expected a whole number ≥ 0, got " + w);
+            }
+            weight = w.asInt();
+          }
+        } else {
+          id = string(t, tPath);
+        }
+        int slash = id.indexOf('/');
+        if (slash <= 0 || slash == id.length() - 1) {
+          throw new ConfigException(tPath, "expected 'provider/model', got '" + id + "'");
+        }
+        String provider = id.substring(0, slash);
+        if (!providers.containsKey(provider)) {
+          throw new ConfigException(tPath, "unknown provider '" + provider + "' (configured providers: "
+              + (providers.isEmpty() ? "none" : String.join(", ", providers.keySet())) + ")");
+        }
+        targets.add(new ModelAlias.Target(provider, id.substring(slash + 1), weight));
+      }
+      return new ModelAlias(name, strategy, targets);
+    }
+
+    private static String typeNames() {
+      List<String> names = new ArrayList<>();
+      for (ProviderType t : ProviderType.values()) {
+        names.add(t.yamlName());
+      }
+      return String.join(", ", names);
+    }
+
+    private static String kind(JsonNode n) {
+      if (n.isArray()) {
+        return "a list";
+      }
+      if (n.isObject()) {
+        return "a mapping";
+      }
+      if (n.isNull()) {
+        return "nothing";
+      }
+      return "'" + n.asText() + "'";
+    }
+  }
+}

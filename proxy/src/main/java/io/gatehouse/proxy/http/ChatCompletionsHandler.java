@@ -1,0 +1,168 @@
+package io.gatehouse.proxy.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.events.EventSink;
+import io.gatehouse.proxy.events.PromptHash;
+import io.gatehouse.proxy.pipeline.Attribution;
+import io.gatehouse.proxy.pipeline.CallRecord;
+import io.gatehouse.proxy.provider.Provider;
+import io.gatehouse.proxy.provider.openai.OpenAiChat;
+import io.gatehouse.proxy.routing.RouteTable;
+import io.gatehouse.proxy.transport.UpstreamClient;
+import io.gatehouse.proxy.transport.UpstreamRequest;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
+import io.undertow.util.SameThreadExecutor;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.IoUtils;
+
+/**
+ * {@code POST /v1/chat/completions}: the ordered stages of one request. Read the body asynchronously →
+ * parse → attribution → route → forward ({@link ChatForwarder}). Every outcome, including bad input,
+ * publishes exactly one event.
+ *
+ * <p>Runs on IO threads and never blocks. Stateless apart from final collaborators; thread-safe.
+ */
+public final class ChatCompletionsHandler implements HttpHandler {
+  public static final String ENDPOINT = "/v1/chat/completions";
+  private static final Logger LOG = LoggerFactory.getLogger(ChatCompletionsHandler.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final RouteTable routes;
+  private final UpstreamClient upstream;
+  private final EventSink events;
+
+  public ChatCompletionsHandler(RouteTable routes, UpstreamClient upstream, EventSink events) {
+    this.routes = routes;
+    this.upstream = upstream;
+    this.events = events;
+  }
+
+  @Override
+  public void handleRequest(HttpServerExchange exchange) {
+    CallRecord record = new CallRecord(events, ENDPOINT);
+    GatewayHandler.tagRequestId(exchange, record.eventId());
+    exchange.getRequestReceiver().receiveFullBytes(
+        (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> {
+          try {
+            onBody(ex, record, body);
+          } catch (RuntimeException e) {
+            internalError(ex, record, e);
+          }
+        }),
+        (ex, error) -> {
+          if (error instanceof RequestTooBigException) {
+            reject(ex, record, 413, null, "request_too_large", "The request body is larger than "
+                + (GatewayHandler.MAX_REQUEST_BYTES >> 20) + " MB.");
+          } else {
+            record.event().stream(false);
+            record.error(400, "client_error", "Reading the request body failed: " + error.getMessage());
+            record.finish(400, null);
+            IoUtils.safeClose(ex.getConnection());
+          }
+        });
+  }
+
+  private void onBody(HttpServerExchange exchange, CallRecord record, byte[] body) {
+    JsonNode parsed;
+    try {
+      parsed = JSON.readTree(body);
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+          + e.getLocation().getColumnNr();
+      reject(exchange, record, 400, null, "invalid_json", "The request body is not valid JSON" + where + ": "
+          + e.getOriginalMessage() + ". Send a JSON object such as {\"model\": \"openai/gpt-4o-mini\", "
+          + "\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}.");
+      return;
+    } catch (IOException e) {
+      reject(exchange, record, 400, null, "invalid_json", "The request body could not be read as JSON.");
+      return;
+    }
+    if (parsed == null || !parsed.isObject()) {
+      reject(exchange, record, 400, null, "invalid_json", "The request body must be a JSON object with "
+          + "\"model\" and \"messages\".");
+      return;
+    }
+    ObjectNode request = (ObjectNode) parsed;
+    Attribution.from(exchange.getRequestHeaders(), request).applyTo(record.event());
+    boolean stream = request.path("stream").asBoolean(false);
+    JsonNode messages = request.get("messages");
+    record.event().stream(stream).params(paramsOf(request)).prompt(messages);
+    if (messages != null) {
+      try {
+        record.event().promptHash(PromptHash.sha256Hex(JSON.writeValueAsBytes(messages)));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("a parsed tree must serialise", e);
+      }
+    }
+    JsonNode model = request.get("model");
+    if (model != null && !model.isNull() && !model.isTextual()) {
+      reject(exchange, record, 400, "model", "invalid_model", "\"model\" must be a string such as "
+          + "\"openai/gpt-4o-mini\".");
+      return;
+    }
+    String modelName = model == null || model.isNull() ? null : model.asText();
+    record.event().modelRequested(modelName);
+    RouteTable.Resolution resolution = routes.resolve(modelName);
+    if (resolution instanceof RouteTable.RouteError error) {
+      reject(exchange, record, error.status(), "model", error.code(), error.message());
+      return;
+    }
+    RouteTable.Route route = (RouteTable.Route) resolution;
+    Provider provider = route.provider();
+    Provider.Credential credential = provider.nextCredential();
+    String deployment = provider.deployment(credential.index(), route.upstreamModel());
+    record.event().provider(provider.name()).deployment(deployment).route(route.route());
+
+    boolean clientWantsUsage = OpenAiChat.clientWantsStreamUsage(request);
+    byte[] upstreamBody = OpenAiChat.upstreamBody(request, route.upstreamModel(), stream);
+    Map<String, String> headers = new LinkedHashMap<>(provider.headers());
+    headers.put("Accept", stream ? "text/event-stream" : "application/json");
+    headers.put("User-Agent", "gatehouse-proxy");
+    if (credential.key() != null) {
+      headers.put("Authorization", "Bearer " + credential.key());
+    }
+    new ChatForwarder(exchange, record, provider, deployment, route.upstreamModel(), stream, clientWantsUsage)
+        .start(upstream, new UpstreamRequest(provider.chatCompletionsUri(), headers, upstreamBody));
+  }
+
+  /** The request without its messages: what the event keeps as parameters. Shares nodes; never mutated. */
+  private static ObjectNode paramsOf(ObjectNode request) {
+    ObjectNode params = JsonNodeFactory.instance.objectNode();
+    for (Iterator<Map.Entry<String, JsonNode>> it = request.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> f = it.next();
+      if (!f.getKey().equals("messages")) {
+        params.set(f.getKey(), f.getValue());
+      }
+    }
+    return params;
+  }
+
+  /** Answers a request that cannot be forwarded, and records it. */
+  private static void reject(HttpServerExchange exchange, CallRecord record, int status, String param, String code,
+      String message) {
+    OpenAiErrors.send(exchange, status, message, OpenAiErrors.INVALID_REQUEST, param, code);
+    record.error(status, OpenAiErrors.INVALID_REQUEST, message);
+    record.finish(status, null);
+  }
+
+  private static void internalError(HttpServerExchange exchange, CallRecord record, RuntimeException e) {
+    LOG.error("Request {} failed inside the proxy", record.eventId(), e);
+    String message = "Gatehouse failed while handling this request (request id " + record.eventId() + ").";
+    if (!exchange.isResponseStarted()) {
+      OpenAiErrors.send(exchange, 500, message, OpenAiErrors.INTERNAL, null, "internal_error");
+    }
+    record.error(500, OpenAiErrors.INTERNAL, message + " " + e);
+    record.finish(500, null);
+  }
+}

@@ -1,0 +1,93 @@
+package io.gatehouse.proxy.http;
+
+import io.gatehouse.proxy.events.EventSink;
+import io.gatehouse.proxy.pipeline.CallRecord;
+import io.gatehouse.schemas.EventIds;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The root handler: dispatches by path and method, and answers everything else with an OpenAI-shaped
+ * 404/405 (recorded as an event). {@code GET /health} and {@code GET /v1/models} are not LLM traffic and
+ * publish no event. Every response carries {@code x-gatehouse-request-id}.
+ *
+ * <p>Runs on IO threads; never blocks. Thread-safe.
+ */
+public final class GatewayHandler implements HttpHandler {
+  public static final HttpString REQUEST_ID = HttpString.tryFromString("x-gatehouse-request-id");
+  /** Largest accepted request body (Undertow's MAX_ENTITY_SIZE is set to this). */
+  public static final long MAX_REQUEST_BYTES = 32L << 20;
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
+  private static final String SERVED = "Gatehouse serves POST /v1/chat/completions, GET /v1/models and GET /health.";
+  private static final ByteBuffer HEALTH_OK =
+      ByteBuffer.wrap("{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
+
+  private final ChatCompletionsHandler chat;
+  private final ModelsHandler models;
+  private final EventSink events;
+
+  public GatewayHandler(ChatCompletionsHandler chat, ModelsHandler models, EventSink events) {
+    this.chat = chat;
+    this.models = models;
+    this.events = events;
+  }
+
+  static void tagRequestId(HttpServerExchange exchange, String id) {
+    exchange.getResponseHeaders().put(REQUEST_ID, id);
+  }
+
+  @Override
+  public void handleRequest(HttpServerExchange exchange) {
+    String path = exchange.getRequestPath();
+    HttpString method = exchange.getRequestMethod();
+    try {
+      switch (path) {
+        case ChatCompletionsHandler.ENDPOINT -> {
+          if (method.equals(Methods.POST)) {
+            chat.handleRequest(exchange);
+          } else {
+            reject(exchange, 405, "method_not_allowed", "Use POST for " + path + ", not " + method + ".");
+          }
+        }
+        case "/v1/models" -> {
+          if (method.equals(Methods.GET)) {
+            tagRequestId(exchange, EventIds.next());
+            models.handleRequest(exchange);
+          } else {
+            reject(exchange, 405, "method_not_allowed", "Use GET for " + path + ", not " + method + ".");
+          }
+        }
+        case "/health" -> {
+          tagRequestId(exchange, EventIds.next());
+          exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+          exchange.getResponseSender().send(HEALTH_OK.duplicate());
+        }
+        default -> reject(exchange, 404, "unknown_url", "Unknown request URL: " + method + " " + path + ". " + SERVED);
+      }
+    } catch (RuntimeException e) {
+      LOG.error("Unexpected failure handling {} {}", method, path, e);
+      if (!exchange.isResponseStarted()) {
+        OpenAiErrors.send(exchange, 500, "Gatehouse failed while handling this request.", OpenAiErrors.INTERNAL,
+            null, "internal_error");
+      }
+    }
+  }
+
+  private void reject(HttpServerExchange exchange, int status, String code, String message) {
+    String path = exchange.getRequestPath();
+    CallRecord record = new CallRecord(events, path.length() > 200 ? path.substring(0, 200) : path);
+    tagRequestId(exchange, record.eventId());
+    exchange.getResponseHeaders().put(Headers.ALLOW,
+        path.equals("/v1/models") || path.equals("/health") ? "GET" : "POST");
+    OpenAiErrors.send(exchange, status, message, OpenAiErrors.INVALID_REQUEST, null, code);
+    record.error(status, OpenAiErrors.INVALID_REQUEST, message);
+    record.finish(status, null);
+  }
+}

@@ -1,0 +1,70 @@
+package io.gatehouse.proxy.provider;
+
+import io.gatehouse.proxy.config.ProviderConfig;
+import io.gatehouse.proxy.config.ProviderType;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A configured upstream account at run time: where to send, which key to use next. Keys rotate
+ * round-robin. Thread-safe.
+ */
+public final class Provider {
+  private final ProviderConfig config;
+  private final URI chatCompletions;
+  private final AtomicInteger nextKey = new AtomicInteger();
+
+  public Provider(ProviderConfig config) {
+    this.config = config;
+    this.chatCompletions = URI.create(config.baseUrl() + "/chat/completions");
+  }
+
+  public String name() {
+    return config.name();
+  }
+
+  public ProviderType type() {
+    return config.type();
+  }
+
+  public String baseUrl() {
+    return config.baseUrl();
+  }
+
+  public URI chatCompletionsUri() {
+    return chatCompletions;
+  }
+
+  public Map<String, String> headers() {
+    return config.headers();
+  }
+
+  public int keyCount() {
+    return config.keys().size();
+  }
+
+  /** The key to use for one request; {@code key} is null for keyless providers. */
+  public Credential nextCredential() {
+    List<String> keys = config.keys();
+    if (keys.isEmpty()) {
+      return new Credential(0, null);
+    }
+    int i = Math.floorMod(nextKey.getAndIncrement(), keys.size());
+    return new Credential(i, keys.get(i));
+  }
+
+  /** {@code name#keyIndex/model}: names a deployment in events without revealing the key. */
+  public String deployment(int keyIndex, String model) {
+    return config.name() + "#" + keyIndex + "/" + model;
+  }
+
+  /** A key and its index; {@link #toString()} hides the key. */
+  public record Credential(int index, String key) {
+    @Override
+    public String toString() {
+      return "Credential[#" + index + "]";
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package io.gatehouse.proxy.provider;
+
+import io.gatehouse.proxy.config.GatehouseConfig;
+import io.gatehouse.proxy.config.ProviderConfig;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** All configured providers by name, in configuration order. Immutable after construction. */
+public final class ProviderRegistry {
+  private final Map<String, Provider> providers;
+
+  public ProviderRegistry(GatehouseConfig config) {
+    Map<String, Provider> map = new LinkedHashMap<>();
+    for (ProviderConfig p : config.providers().values()) {
+      map.put(p.name(), new Provider(p));
+    }
+    this.providers = Collections.unmodifiableMap(map);
+  }
+
+  public Optional<Provider> get(String name) {
+    return Optional.ofNullable(providers.get(name));
+  }
+
+  public Collection<Provider> all() {
+    return providers.values();
+  }
+
+  /** Names for messages, e.g. {@code "openai, local"}, or {@code "none"}. */
+  public String namesForMessage() {
+    return providers.isEmpty() ? "none" : String.join(", ", providers.keySet());
+  }
+}

@@ -1,0 +1,230 @@
+package io.gatehouse.proxy.provider.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatehouse.proxy.provider.Usage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Taps an OpenAI chat completions SSE stream as it passes through: splits the upstream bytes into SSE
+ * events (a blank line ends one), reads their {@code data:} JSON for model, completion text,
+ * finish_reason, usage and errors, and returns the bytes to forward to the client.
+ *
+ * <p>Every complete event is returned by the {@link #feed} call that completes it, so nothing waits for
+ * more than its own end of line; only the incomplete tail of a chunk is held until the next chunk. The
+ * one event that may be dropped is the usage-only chunk ({@code choices: []} with {@code usage}) when the
+ * client did not ask for it: the proxy always asks upstream for usage.
+ *
+ * <p>Not thread-safe: one tap per stream, fed by one thread at a time.
+ */
+public final class OpenAiStreamTap {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Bound on the completion text kept for the event (characters). */
+  static final int MAX_COMPLETION_CHARS = 1 << 20;
+
+  private final boolean forwardUsageChunk;
+  private byte[] pending = new byte[0];
+  private int pendingLength;
+  private final StringBuilder completion = new StringBuilder();
+  private String model;
+  private String finishReason;
+  private Usage usage;
+  private String errorMessage;
+  private String errorType;
+  private boolean done;
+  private int events;
+
+  /** @param forwardUsageChunk whether the client asked for {@code stream_options.include_usage} */
+  public OpenAiStreamTap(boolean forwardUsageChunk) {
+    this.forwardUsageChunk = forwardUsageChunk;
+  }
+
+  /**
+   * Consumes upstream bytes (the buffer is read fully) and returns what to send to the client now,
+   * possibly empty: the complete events in arrival order, minus a dropped usage chunk.
+   */
+  public ByteBuffer feed(ByteBuffer chunk) {
+    int n = chunk.remaining();
+    ensureCapacity(pendingLength + n);
+    chunk.get(pending, pendingLength, n);
+    int scanFrom = Math.max(0, pendingLength - 2);
+    pendingLength += n;
+
+    ByteBuffer out = null;
+    int eventStart = 0;
+    int forwardStart = 0; // start of the run of bytes to forward, not yet copied
+    int i = scanFrom;
+    while (i < pendingLength) {
+      if (pending[i] != '\n') {
+        i++;
+        continue;
+      }
+      int end = blankLineEnd(i);
+      if (end < 0) {
+        i++;
+        continue;
+      }
+      // bytes [eventStart, end) are one complete event
+      boolean keep = inspect(eventStart, end);
+      if (!keep) {
+        out = append(out, forwardStart, eventStart);
+        forwardStart = end;
+      }
+      eventStart = end;
+      i = end;
+    }
+    out = append(out, forwardStart, eventStart);
+    // keep the incomplete tail
+    int tail = pendingLength - eventStart;
+    System.arraycopy(pending, eventStart, pending, 0, tail);
+    pendingLength = tail;
+    return out == null ? ByteBuffer.allocate(0) : out.flip();
+  }
+
+  /** Bytes of an incomplete last event when the upstream ended; forwarded as they are. */
+  public ByteBuffer remainder() {
+    ByteBuffer rest = ByteBuffer.wrap(Arrays.copyOf(pending, pendingLength));
+    pendingLength = 0;
+    return rest;
+  }
+
+  /** If pending[i] is '\n' followed by an optional '\r' and '\n', the index after the blank line. */
+  private int blankLineEnd(int i) {
+    int j = i + 1;
+    if (j < pendingLength && pending[j] == '\r') {
+      j++;
+    }
+    if (j < pendingLength && pending[j] == '\n') {
+      return j + 1;
+    }
+    return -1;
+  }
+
+  private ByteBuffer append(ByteBuffer out, int from, int to) {
+    if (to <= from) {
+      return out;
+    }
+    if (out == null) {
+      out = ByteBuffer.allocate(pendingLength);
+    }
+    return out.put(pending, from, to - from);
+  }
+
+  /** Reads one event's data; returns whether to forward it. */
+  private boolean inspect(int from, int to) {
+    events++;
+    String data = dataOf(from, to);
+    if (data == null) {
+      return true; // comments, keep-alives, other fields: forwarded untouched
+    }
+    if (data.equals("[DONE]")) {
+      done = true;
+      return true;
+    }
+    JsonNode chunk;
+    try {
+      chunk = JSON.readTree(data);
+    } catch (IOException e) {
+      return true; // not ours to judge: forward
+    }
+    if (chunk == null || !chunk.isObject()) {
+      return true;
+    }
+    if (model == null) {
+      model = OpenAiChat.textOrNull(chunk.get("model"));
+    }
+    JsonNode error = chunk.get("error");
+    if (error != null && error.isObject()) {
+      errorMessage = error.path("message").asText(null);
+      errorType = OpenAiChat.textOrNull(error.get("type"));
+      return true;
+    }
+    JsonNode choices = chunk.get("choices");
+    if (choices != null && choices.isArray()) {
+      for (JsonNode choice : choices) {
+        if (choice.path("index").asInt(0) != 0) {
+          continue; // the event records choice 0 only
+        }
+        JsonNode content = choice.path("delta").get("content");
+        if (content != null && content.isTextual() && completion.length() < MAX_COMPLETION_CHARS) {
+          completion.append(content.asText(), 0,
+              Math.min(content.asText().length(), MAX_COMPLETION_CHARS - completion.length()));
+        }
+        String finish = OpenAiChat.textOrNull(choice.get("finish_reason"));
+        if (finish != null) {
+          finishReason = finish;
+        }
+      }
+    }
+    JsonNode u = chunk.get("usage");
+    if (u != null && u.isObject()) {
+      usage = OpenAiChat.usage(u);
+      if (!forwardUsageChunk && choices != null && choices.isArray() && choices.isEmpty()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The joined {@code data:} lines of an event, or null when it has none. */
+  private String dataOf(int from, int to) {
+    String event = new String(pending, from, to - from, StandardCharsets.UTF_8);
+    StringBuilder data = null;
+    for (String line : event.split("\r?\n")) {
+      if (line.startsWith("data:")) {
+        String value = line.length() > 5 && line.charAt(5) == ' ' ? line.substring(6) : line.substring(5);
+        if (data == null) {
+          data = new StringBuilder(value);
+        } else {
+          data.append('\n').append(value);
+        }
+      }
+    }
+    return data == null ? null : data.toString();
+  }
+
+  private void ensureCapacity(int needed) {
+    if (pending.length < needed) {
+      pending = Arrays.copyOf(pending, Math.max(needed, pending.length * 2));
+    }
+  }
+
+  public String model() {
+    return model;
+  }
+
+  public String finishReason() {
+    return finishReason;
+  }
+
+  /** The concatenated content deltas of choice 0 (bounded). */
+  public String completion() {
+    return completion.toString();
+  }
+
+  public Usage usage() {
+    return usage;
+  }
+
+  /** Message of an {@code error} event seen in the stream, or null. */
+  public String errorMessage() {
+    return errorMessage;
+  }
+
+  public String errorType() {
+    return errorType;
+  }
+
+  /** Whether {@code data: [DONE]} was seen. */
+  public boolean done() {
+    return done;
+  }
+
+  /** Complete events seen so far. */
+  public int events() {
+    return events;
+  }
+}

@@ -1,0 +1,82 @@
+package io.gatehouse.proxy.routing;
+
+import io.gatehouse.proxy.config.GatehouseConfig;
+import io.gatehouse.proxy.config.ModelAlias;
+import io.gatehouse.proxy.provider.Provider;
+import io.gatehouse.proxy.provider.ProviderRegistry;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Maps the {@code model} a client asked for to a provider and upstream model:
+ * <ol>
+ *   <li>a configured alias → its first target (failover to the others is a later issue);
+ *   <li>{@code provider/model} → that provider, with the prefix stripped (only the first '/' splits, so
+ *       {@code local/meta-llama/Llama-3} sends {@code meta-llama/Llama-3} to {@code local}).
+ * </ol>
+ * Anything else is an error whose message lists what is configured. Immutable; thread-safe.
+ */
+public final class RouteTable {
+  private final ProviderRegistry providers;
+  private final Map<String, ModelAlias> aliases;
+
+  public RouteTable(GatehouseConfig config, ProviderRegistry providers) {
+    this.providers = providers;
+    this.aliases = config.models();
+  }
+
+  /** Either a route or an error, never both. */
+  public sealed interface Resolution permits Route, RouteError {}
+
+  /**
+   * @param route what the event records as the route: the alias name, or {@code provider/model}
+   */
+  public record Route(Provider provider, String upstreamModel, String route) implements Resolution {}
+
+  /**
+   * @param status HTTP status for the client (400 missing/malformed, 404 unknown)
+   * @param code OpenAI-style error code
+   */
+  public record RouteError(int status, String code, String message) implements Resolution {}
+
+  public Resolution resolve(String model) {
+    if (model == null || model.isBlank()) {
+      return new RouteError(400, "missing_model", "You must provide a model parameter, e.g. \"openai/gpt-4o-mini\""
+          + hint());
+    }
+    ModelAlias alias = aliases.get(model);
+    if (alias != null) {
+      ModelAlias.Target t = alias.targets().get(0);
+      // aliases are validated at start: their providers exist
+      return new Route(providers.get(t.provider()).orElseThrow(), t.model(), alias.name());
+    }
+    int slash = model.indexOf('/');
+    if (slash < 0) {
+      return new RouteError(404, "model_not_found", "The model '" + model + "' is not a configured alias and has no "
+          + "provider prefix. Use 'provider/model' (e.g. 'openai/" + model + "')" + hint());
+    }
+    String providerName = model.substring(0, slash);
+    String upstreamModel = model.substring(slash + 1);
+    Optional<Provider> provider = providers.get(providerName);
+    if (provider.isEmpty()) {
+      return new RouteError(404, "model_not_found", "Unknown provider '" + providerName + "' in model '" + model
+          + "'." + hint());
+    }
+    if (upstreamModel.isBlank()) {
+      return new RouteError(400, "invalid_model", "The model '" + model + "' names no model after the provider; "
+          + "use 'provider/model', e.g. '" + providerName + "/gpt-4o-mini'.");
+    }
+    return new Route(provider.get(), upstreamModel, model);
+  }
+
+  private String hint() {
+    StringBuilder sb = new StringBuilder(" Configured providers: ").append(providers.namesForMessage()).append('.');
+    if (!aliases.isEmpty()) {
+      sb.append(" Model aliases: ").append(String.join(", ", aliases.keySet())).append('.');
+    }
+    if (providers.all().isEmpty()) {
+      sb.append(" Set OPENAI_API_KEY, or list providers in the YAML file named by GATEHOUSE_CONFIG.");
+    }
+    return sb.toString();
+  }
+}

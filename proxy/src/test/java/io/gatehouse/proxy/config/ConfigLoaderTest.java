@@ -1,0 +1,158 @@
+package io.gatehouse.proxy.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  private static final String FULL = String.join("\n",
+      "server: { port: \"${PORT:-9000}\" }",
+      "providers:",
+      "  openai: { type: openai, base_url: \"${OPENAI_BASE_URL:-https://api.openai.com/v1}\", keys: [\"${OPENAI_API_KEY}\", \"${KEY2:-}\"] }",
+      "  local:",
+      "    type: openai-compatible",
+      "    base_url: http://vllm:8000/v1/",
+      "    headers: { X-Team: \"${TEAM:-core}\" }",
+      "models:",
+      "  chat-default: { targets: [openai/gpt-4o-mini, local/llama-3.1-8b] }",
+      "  smart: { strategy: weighted, targets: [{model: openai/gpt-4o, weight: 80}, {model: local/big, weight: 20}] }",
+      "events: { kafka: { bootstrap: \"kafka:9092\", topic: my.events } }",
+      "");
+
+  @Test
+  void parsesTheDocumentedShapeWithInterpolation() {
+    GatehouseConfig c = ConfigLoader.parse(FULL, "g.yaml", Map.of("OPENAI_API_KEY", "sk-1", "TEAM", "blue"));
+    assertThat(c.port()).isEqualTo(9000);
+    assertThat(c.providers()).containsOnlyKeys("openai", "local");
+    ProviderConfig openai = c.providers().get("openai");
+    assertThat(openai.type()).isEqualTo(ProviderType.OPENAI);
+    assertThat(openai.baseUrl()).isEqualTo("https://api.openai.com/v1");
+    assertThat(openai.keys()).containsExactly("sk-1"); // ${KEY2:-} is empty: skipped
+    assertThat(openai.toString()).doesNotContain("sk-1");
+    ProviderConfig local = c.providers().get("local");
+    assertThat(local.baseUrl()).isEqualTo("http://vllm:8000/v1");
+    assertThat(local.keys()).isEmpty();
+    assertThat(local.headers()).containsEntry("X-Team", "blue");
+    assertThat(c.models().get("chat-default").targets().get(0).id()).isEqualTo("openai/gpt-4o-mini");
+    assertThat(c.models().get("smart").targets()).extracting(ModelAlias.Target::weight).containsExactly(80, 20);
+    assertThat(c.models().keySet()).containsExactly("chat-default", "smart");
+    assertThat(c.kafka()).isEqualTo(new GatehouseConfig.KafkaSettings("kafka:9092", "my.events"));
+    assertThat(c.configFile()).isEqualTo("g.yaml");
+  }
+
+  @Test
+  void environmentOverridesTheFile() {
+    GatehouseConfig c = ConfigLoader.parse(FULL, null, Map.of("OPENAI_API_KEY", "sk-1", "PORT", "7000",
+        "GATEHOUSE_KAFKA_BOOTSTRAP", "127.0.0.1:19092", "GATEHOUSE_PORT", "0", "OPENAI_BASE_URL", "http://x/v1"));
+    assertThat(c.port()).isZero();
+    assertThat(c.kafka().bootstrap()).isEqualTo("127.0.0.1:19092");
+    assertThat(c.providers().get("openai").baseUrl()).isEqualTo("http://x/v1");
+  }
+
+  @Test
+  void zeroConfigFromEnvironmentOnly() {
+    GatehouseConfig c = ConfigLoader.load(Map.of("OPENAI_API_KEY", "sk-z"));
+    assertThat(c.providers()).containsOnlyKeys("openai");
+    assertThat(c.providers().get("openai").baseUrl()).isEqualTo("https://api.openai.com/v1");
+    assertThat(c.providers().get("openai").origin()).isEqualTo("environment");
+    assertThat(c.port()).isEqualTo(8080);
+    assertThat(c.kafka().bootstrap()).isEqualTo("localhost:9092");
+    assertThat(c.kafka().topic()).isEqualTo("gatehouse.events.v1");
+
+    assertThat(ConfigLoader.load(Map.of()).providers()).isEmpty();
+    GatehouseConfig keyless = ConfigLoader.load(Map.of("OPENAI_BASE_URL", "http://localhost:11434/v1/"));
+    assertThat(keyless.providers().get("openai").type()).isEqualTo(ProviderType.OPENAI_COMPATIBLE);
+    assertThat(keyless.providers().get("openai").baseUrl()).isEqualTo("http://localhost:11434/v1");
+  }
+
+  @Test
+  void zeroConfigProviderCanBeTargetedByAliases() {
+    GatehouseConfig c = ConfigLoader.parse("models: { m: { targets: [openai/gpt-4o] } }", null,
+        Map.of("OPENAI_API_KEY", "k"));
+    assertThat(c.models().get("m").targets().get(0).provider()).isEqualTo("openai");
+  }
+
+  private static void fails(String yaml, Map<String, String> env, String message) {
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, null, env))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(message);
+  }
+
+  @Test
+  void strictErrorsNameThePath() {
+    String providers = "providers: { openai: { type: openai, keys: [k] }, local: { type: openai-compatible, base_url: \"http://l/v1\" } }\n";
+    fails(providers + "models: { smart: { targets: [openai/gpt-4o, opnai/gpt-4o] } }", Map.of(),
+        "models.smart.targets[1]: unknown provider 'opnai' (configured providers: openai, local)");
+    fails(providers + "models: { smart: { targets: [{model: gpt-4o}] } }", Map.of(),
+        "models.smart.targets[0]: expected 'provider/model', got 'gpt-4o'");
+    fails(providers + "models: { smart: { targets: [] } }", Map.of(),
+        "models.smart.targets: expected a non-empty list of provider/model targets");
+    fails(providers + "models: { smart: { target: [openai/x] } }", Map.of(),
+        "models.smart.target: unknown key; allowed here: targets, strategy");
+    fails(providers + "models: { smart: { strategy: random, targets: [openai/x] } }", Map.of(),
+        "models.smart.strategy: unknown strategy 'random'; one of: priority, weighted");
+    fails("providers: { local: { type: openai-compatible, base_ur: \"http://l\" } }", Map.of(),
+        "providers.local.base_ur: unknown key; allowed here: type, base_url, keys, headers");
+    fails("providers: { local: { base_url: \"http://l\" } }", Map.of(),
+        "providers.local.type: missing; one of: openai, openai-compatible");
+    fails("providers: { local: { type: anthropic } }", Map.of(),
+        "providers.local.type: unknown provider type 'anthropic'; one of: openai, openai-compatible");
+    fails("providers: { local: { type: openai-compatible } }", Map.of(),
+        "providers.local.base_url: missing; an openai-compatible provider needs the URL of its API, e.g. http://localhost:8000/v1");
+    fails("providers: { local: { type: openai-compatible, base_url: \"vllm:8000\" } }", Map.of(),
+        "providers.local.base_url: expected an http(s) URL such as http://localhost:8000/v1, got 'vllm:8000'");
+    fails("providers: { openai: { type: openai, keys: [\"${NOPE}\"] } }", Map.of(),
+        "providers.openai.keys[0]: environment variable NOPE is not set (set it, or write ${NOPE:-default} to give a default)");
+    fails("providers: { openai: { type: openai, keys: [\"${NOPE:-}\"] } }", Map.of(),
+        "providers.openai.keys: a provider of type openai needs at least one key, e.g. keys: [\"${OPENAI_API_KEY}\"]");
+    fails("providers: { openai: { type: openai, keys: k } }", Map.of(),
+        "providers.openai.keys: expected a list of keys, got 'k'");
+    fails("providers: { l: { type: openai-compatible, base_url: \"http://l\", headers: { Host: x } } }", Map.of(),
+        "providers.l.headers.Host: this header is managed by the HTTP client and cannot be set");
+    fails("retries: { max_attempts: 3 }", Map.of(),
+        "retries: unknown key; allowed here: server, providers, models, events");
+    fails("server: { port: 99999 }", Map.of(),
+        "server.port: expected a port number 0-65535 (0 = any free port), got '99999'");
+    fails("events: { kafka: { bootstrap: \"\" } }", Map.of(), "events.kafka.bootstrap: must not be empty");
+    fails("events: { kafka: [a] }", Map.of(), "events.kafka: expected a mapping (key: value), got a list");
+    fails("models: { a/b: { targets: [x/y] } }", Map.of(),
+        "models.a/b: an alias name cannot contain '/' (that form means provider/model)");
+    fails("providers: [openai]", Map.of(), "providers: expected a mapping (key: value), got a list");
+  }
+
+  @Test
+  void invalidYamlAndMissingFileAreReported(@TempDir Path dir) throws Exception {
+    assertThatThrownBy(() -> ConfigLoader.parse("providers: {", null, Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("not valid YAML at line");
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("GATEHOUSE_CONFIG", dir.resolve("nope.yaml").toString())))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("GATEHOUSE_CONFIG: file not found:");
+    Path ok = dir.resolve("ok.yaml");
+    Files.writeString(ok, "server: { port: 1234 }\n");
+    assertThat(ConfigLoader.load(Map.of("GATEHOUSE_CONFIG", ok.toString())).port()).isEqualTo(1234);
+  }
+
+  @Test
+  void interpolationRules() {
+    Map<String, String> env = Map.of("A", "x", "EMPTY", "");
+    assertThat(ConfigLoader.interpolate("${A}-${B:-d}-${EMPTY:-e}-${EMPTY}", "p", env)).isEqualTo("x-d-e-");
+    assertThat(ConfigLoader.interpolate("no vars $A {A}", "p", env)).isEqualTo("no vars $A {A}");
+    assertThat(ConfigLoader.interpolate("${B:-http://h:1/v1}", "p", env)).isEqualTo("http://h:1/v1");
+    assertThat(ConfigLoader.interpolate("${A}$", "p", Map.of("A", "a$1\\"))).isEqualTo("a$1\\$");
+  }
+
+  @Test
+  void theShippedExampleIsValid() throws Exception {
+    String example;
+    try (var in = ConfigLoaderTest.class.getResourceAsStream("/gatehouse.example.yaml")) {
+      example = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    GatehouseConfig c = ConfigLoader.parse(example, "example", Map.of("OPENAI_API_KEY", "sk-x"));
+    assertThat(c.providers()).containsKeys("openai", "local");
+    assertThat(c.models()).containsKeys("chat-default", "smart");
+  }
+}

@@ -1,0 +1,2 @@
+-- The database every Gatehouse table lives in.
+CREATE DATABASE IF NOT EXISTS gatehouse;

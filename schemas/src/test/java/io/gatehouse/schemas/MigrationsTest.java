@@ -1,0 +1,38 @@
+package io.gatehouse.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MigrationsTest {
+  @Test
+  void migrationsAreNumberedInOrderAndSplitIntoStatements() {
+    List<Migrations.Migration> all = Migrations.all();
+    assertThat(all).extracting(Migrations.Migration::version).containsExactly(1, 2);
+    assertThat(all.get(0).statements()).containsExactly("CREATE DATABASE IF NOT EXISTS gatehouse");
+    assertThat(all.get(1).statements()).hasSize(1);
+    assertThat(all.get(1).statements().get(0))
+        .startsWith("CREATE TABLE IF NOT EXISTS gatehouse.events")
+        .doesNotContain("--")
+        .doesNotEndWith(";");
+  }
+
+  @Test
+  void everyCreateIsIdempotent() {
+    for (Migrations.Migration m : Migrations.all()) {
+      for (String s : m.statements()) {
+        if (s.startsWith("CREATE")) {
+          assertThat(s).as(m.name()).contains("IF NOT EXISTS");
+        }
+      }
+    }
+  }
+
+  @Test
+  void statementWithoutTerminatorIsRejected() {
+    assertThatThrownBy(() -> Migrations.statements("SELECT 1;\nSELECT 2"))
+        .hasMessageContaining("without a closing ';'");
+  }
+}

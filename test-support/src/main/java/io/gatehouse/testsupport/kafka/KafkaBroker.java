@@ -1,0 +1,112 @@
+package io.gatehouse.testsupport.kafka;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A real Kafka broker (combined KRaft broker + controller) inside the test JVM, from Kafka's own test
+ * kit. Not a mock: producers and consumers talk to it over loopback sockets.
+ *
+ * <p>{@link #shared()} gives one broker per JVM (ready in about 2 s the first time), closed at JVM exit;
+ * {@link #start()} gives a private one for tests that stop it.
+ */
+public final class KafkaBroker implements AutoCloseable {
+  private static KafkaBroker shared;
+
+  private final KafkaClusterTestKit cluster;
+
+  private KafkaBroker(KafkaClusterTestKit cluster) {
+    this.cluster = cluster;
+  }
+
+  public static synchronized KafkaBroker shared() {
+    if (shared == null) {
+      shared = start();
+      KafkaBroker broker = shared;
+      Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "kafka-broker-stop"));
+    }
+    return shared;
+  }
+
+  public static KafkaBroker start() {
+    try {
+      TestKitNodes nodes =
+          new TestKitNodes.Builder()
+              .setCombined(true)
+              .setNumBrokerNodes(1)
+              .setNumControllerNodes(1)
+              // the default is an unstable metadata version
+              .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
+              .build();
+      KafkaClusterTestKit cluster =
+          new KafkaClusterTestKit.Builder(nodes)
+              // without these, consumer groups wait 30 s for an offsets topic that cannot be created
+              .setConfigProp("offsets.topic.replication.factor", "1")
+              .setConfigProp("offsets.topic.num.partitions", "3")
+              .setConfigProp("transaction.state.log.replication.factor", "1")
+              .setConfigProp("transaction.state.log.min.isr", "1")
+              .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
+              .setConfigProp("share.coordinator.state.topic.min.isr", "1")
+              .setConfigProp("group.initial.rebalance.delay.ms", "0")
+              .setConfigProp("auto.create.topics.enable", "true")
+              .setConfigProp("num.partitions", "3")
+              .build();
+      cluster.format();
+      cluster.startup();
+      cluster.waitForReadyBrokers();
+      return new KafkaBroker(cluster);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not start the in-JVM Kafka broker: " + e, e);
+    }
+  }
+
+  public String bootstrapServers() {
+    return cluster.bootstrapServers();
+  }
+
+  /** Creates a topic; an existing topic of that name is fine. */
+  public void createTopic(String name, int partitions) {
+    try (Admin admin = admin()) {
+      admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new IllegalStateException("could not create topic " + name + ": " + e.getCause(), e);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public Set<String> topics() {
+    try (Admin admin = admin()) {
+      return admin.listTopics().names().get();
+    } catch (ExecutionException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A new admin client; the caller closes it. */
+  public Admin admin() {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+  }
+
+  @Override
+  public void close() {
+    try {
+      cluster.close();
+    } catch (Exception e) {
+      // closing at exit: nothing to do but report
+      System.err.println("Kafka test broker did not close cleanly: " + e);
+    }
+  }
+}
