@@ -8,6 +8,8 @@ import io.gatehouse.testsupport.clickhouse.ClickHouseServer;
 import io.gatehouse.testsupport.kafka.KafkaBroker;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,13 +75,13 @@ class ClickHouseOutageTest {
     kafka.createTopic(topic, 1);
     TestEvents.produce(kafka, topic, TestEvents.events(feature, 5));
     clickHouse.stop();
-    java.util.concurrent.CompletableFuture<IngestService> starting = java.util.concurrent.CompletableFuture
-        .supplyAsync(() -> IngestService.start(TestEvents.env(kafka, clickHouse.httpUrl(), topic, group)));
+    CompletableFuture<IngestService> starting = CompletableFuture.supplyAsync(
+        () -> IngestService.start(TestEvents.env(kafka, clickHouse.httpUrl(), topic, group)));
     try {
       // start() blocks while it waits for ClickHouse; bring the server back and it completes
       assertThat(starting).isNotDone();
       clickHouse.restart();
-      try (IngestService ingest = starting.get(DEADLINE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+      try (IngestService ingest = starting.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
         Poll.until(DEADLINE, "5 rows committed", () -> TestEvents.committed(kafka, group, topic) == 5);
         assertThat(rows(feature)).isEqualTo(5);
       }

@@ -1,6 +1,5 @@
 package io.gatehouse.ingest;
 
-import io.gatehouse.ingest.IngestConfig;
 import io.gatehouse.schemas.EventIds;
 import io.gatehouse.schemas.EventJson;
 import io.gatehouse.schemas.GatehouseEvent;

@@ -38,6 +38,7 @@ import org.xnio.XnioIoThread;
  * exchange's IO thread, in order; all state below is touched only there.
  */
 final class ChatForwarder implements UpstreamListener {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChatForwarder.class);
   /** Bound on a collected (non-streamed) upstream body. */
   static final int MAX_BUFFERED_BODY = 32 << 20;
   /** Upstream response headers worth passing on to the client. */
@@ -114,8 +115,7 @@ final class ChatForwarder implements UpstreamListener {
       step.run();
     } catch (RuntimeException e) {
       // a bug: answer (if still possible) and record it rather than leaving the client hanging
-      org.slf4j.LoggerFactory.getLogger(ChatForwarder.class)
-          .error("Request {} failed inside the proxy", record.eventId(), e);
+      LOG.error("Request {} failed inside the proxy", record.eventId(), e);
       cancelUpstream();
       String message = "Gatehouse failed while proxying this request (request id " + record.eventId() + ").";
       if (!exchange.isResponseStarted()) {
