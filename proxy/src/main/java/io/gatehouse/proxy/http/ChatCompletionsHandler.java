@@ -74,6 +74,8 @@ public final class ChatCompletionsHandler implements HttpHandler {
   }
 
   private void onBody(HttpServerExchange exchange, CallRecord record, byte[] body) {
+    // Header attribution first, so that even a request whose body is unreadable is attributed.
+    Attribution.from(exchange.getRequestHeaders(), null).applyTo(record.event());
     JsonNode parsed;
     try {
       parsed = JSON.readTree(body);

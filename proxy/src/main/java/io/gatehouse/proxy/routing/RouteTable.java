@@ -12,17 +12,28 @@ import java.util.Optional;
  * <ol>
  *   <li>a configured alias → its first target (failover to the others is a later issue);
  *   <li>{@code provider/model} → that provider, with the prefix stripped (only the first '/' splits, so
- *       {@code local/meta-llama/Llama-3} sends {@code meta-llama/Llama-3} to {@code local}).
+ *       {@code local/meta-llama/Llama-3} sends {@code meta-llama/Llama-3} to {@code local});
+ *   <li>a bare model name ({@code gpt-4o-mini}, what an unchanged OpenAI SDK sends) → the default
+ *       provider: {@code openai} when configured, else the only provider when there is exactly one.
  * </ol>
  * Anything else is an error whose message lists what is configured. Immutable; thread-safe.
  */
 public final class RouteTable {
   private final ProviderRegistry providers;
   private final Map<String, ModelAlias> aliases;
+  private final Optional<Provider> defaultProvider;
 
   public RouteTable(GatehouseConfig config, ProviderRegistry providers) {
     this.providers = providers;
     this.aliases = config.models();
+    this.defaultProvider =
+        providers.get("openai").or(() -> providers.all().size() == 1
+            ? Optional.of(providers.all().iterator().next()) : Optional.empty());
+  }
+
+  /** The provider that bare model names go to, if any. */
+  public Optional<Provider> defaultProvider() {
+    return defaultProvider;
   }
 
   /** Either a route or an error, never both. */
@@ -51,6 +62,9 @@ public final class RouteTable {
       return new Route(providers.get(t.provider()).orElseThrow(), t.model(), alias.name());
     }
     int slash = model.indexOf('/');
+    if (slash < 0 && defaultProvider.isPresent()) {
+      return new Route(defaultProvider.get(), model, defaultProvider.get().name() + "/" + model);
+    }
     if (slash < 0) {
       return new RouteError(404, "model_not_found", "The model '" + model + "' is not a configured alias and has no "
           + "provider prefix. Use 'provider/model' (e.g. 'openai/" + model + "')" + hint());

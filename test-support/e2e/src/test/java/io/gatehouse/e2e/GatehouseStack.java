@@ -2,6 +2,7 @@ package io.gatehouse.e2e;
 
 import io.gatehouse.ingest.IngestService;
 import io.gatehouse.proxy.GatehouseProxy;
+import io.gatehouse.testsupport.SharedFixtures;
 import io.gatehouse.testsupport.clickhouse.ClickHouseServer;
 import io.gatehouse.testsupport.fake.FakeOpenAiProvider;
 import io.gatehouse.testsupport.kafka.KafkaBroker;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +39,7 @@ final class GatehouseStack {
   private GatehouseStack() throws IOException {
     clickhouse = ClickHouseServer.shared();
     kafka = KafkaBroker.shared();
-    fake = FakeOpenAiProvider.builder().port(0).latencyMs(20).chunkDelayMs(20).start();
+    fake = FakeOpenAiProvider.builder().port(0).latencyMs(20).chunkDelayMs(20).models(List.of("gpt-4o-mini")).start();
     Map<String, String> env = new HashMap<>();
     env.put("GATEHOUSE_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
     env.put("GATEHOUSE_CLICKHOUSE_URL", clickhouse.httpUrl());
@@ -69,7 +71,7 @@ final class GatehouseStack {
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }
-      Runtime.getRuntime().addShutdownHook(new Thread(instance::close, "e2e-stack-stop"));
+      SharedFixtures.closeAtEnd(instance::close);
     }
     return instance;
   }

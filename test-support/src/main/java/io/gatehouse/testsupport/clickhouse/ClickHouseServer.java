@@ -54,6 +54,14 @@ public final class ClickHouseServer implements AutoCloseable {
     return shared;
   }
 
+  /** Stops the shared server if one was started; the next {@link #shared()} starts a new one. */
+  public static synchronized void closeShared() {
+    if (shared != null) {
+      shared.close();
+      shared = null;
+    }
+  }
+
   /** Starts a private server with its data under {@code dir}; waits until it answers queries. */
   public static ClickHouseServer start(Path dir) {
     ClickHouseServer server = new ClickHouseServer(dir.toAbsolutePath(), freePort(), freePort());

@@ -296,6 +296,13 @@ public final class FakeOpenAiProvider implements AutoCloseable {
         failStatus = Integer.parseInt(fm.group(2));
       }
     }
+    if (config.strictModels && !config.models.contains(model)) {
+      String unknown = model;
+      // OpenAI's own answer to a model that does not exist
+      later(exchange, config.latencyMs, () -> sendError(exchange, 404, "The model `" + unknown
+          + "` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found"));
+      return;
+    }
     if (failStatus >= 400) {
       int status = failStatus;
       boolean html = "html".equals(failKind);
@@ -598,6 +605,7 @@ public final class FakeOpenAiProvider implements AutoCloseable {
     private int ioThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
     private String requiredApiKey;
     private List<String> models = List.of("gpt-4o-mini", "gpt-4o", "gpt-4.1-nano");
+    private boolean strictModels;
 
     private Builder() {}
 
@@ -614,8 +622,11 @@ public final class FakeOpenAiProvider implements AutoCloseable {
     public Builder ioThreads(int v) { this.ioThreads = v; return this; }
     /** When set, chat requests without {@code Authorization: Bearer <key>} get a 401. */
     public Builder requiredApiKey(String v) { this.requiredApiKey = v; return this; }
-    /** Ids listed by {@code GET /v1/models}. */
-    public Builder models(List<String> v) { this.models = List.copyOf(v); return this; }
+    /**
+     * Ids listed by {@code GET /v1/models}; once set, chat requests for any other model get OpenAI's
+     * 404 {@code model_not_found} (by default every model is served).
+     */
+    public Builder models(List<String> v) { this.models = List.copyOf(v); this.strictModels = true; return this; }
 
     public FakeOpenAiProvider start() {
       return new FakeOpenAiProvider(this);

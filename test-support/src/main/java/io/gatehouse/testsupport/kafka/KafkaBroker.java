@@ -23,6 +23,7 @@ public final class KafkaBroker implements AutoCloseable {
   private static KafkaBroker shared;
 
   private final KafkaClusterTestKit cluster;
+  private boolean closed;
 
   private KafkaBroker(KafkaClusterTestKit cluster) {
     this.cluster = cluster;
@@ -32,9 +33,18 @@ public final class KafkaBroker implements AutoCloseable {
     if (shared == null) {
       shared = start();
       KafkaBroker broker = shared;
+      // under JUnit, SharedFixtures closes it first, while the test run can still report
       Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "kafka-broker-stop"));
     }
     return shared;
+  }
+
+  /** Closes the shared broker if one was started; the next {@link #shared()} starts a new one. */
+  public static synchronized void closeShared() {
+    if (shared != null) {
+      shared.close();
+      shared = null;
+    }
   }
 
   public static KafkaBroker start() {
@@ -100,13 +110,17 @@ public final class KafkaBroker implements AutoCloseable {
     return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
   }
 
+  /** Idempotent. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       cluster.close();
     } catch (Exception e) {
-      // closing at exit: nothing to do but report
-      System.err.println("Kafka test broker did not close cleanly: " + e);
+      throw new IllegalStateException("the Kafka test broker did not close cleanly", e);
     }
   }
 }

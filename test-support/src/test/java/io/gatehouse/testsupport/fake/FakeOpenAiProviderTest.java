@@ -230,4 +230,26 @@ class FakeOpenAiProviderTest {
     }
     assertThat(fake.requestCount()).isEqualTo(before);
   }
+
+  @Test
+  void onceModelsAreListedOthersGetOpenAisModelNotFound() throws Exception {
+    try (FakeOpenAiProvider strict = FakeOpenAiProvider.builder().models(List.of("gpt-4o-mini")).start()) {
+      HttpClient http = HttpClient.newHttpClient();
+      java.util.function.Function<String, HttpResponse<String>> ask = model -> {
+        try {
+          return http.send(HttpRequest.newBuilder(URI.create(strict.baseUrl() + "/chat/completions"))
+              .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"messages\":" + TWO_MESSAGES + "}"))
+              .build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      };
+      assertThat(ask.apply("gpt-4o-mini").statusCode()).isEqualTo(200);
+      HttpResponse<String> missing = ask.apply("gpt-9");
+      assertThat(missing.statusCode()).isEqualTo(404);
+      JsonNode error = JSON.readTree(missing.body()).path("error");
+      assertThat(error.path("code").asText()).isEqualTo("model_not_found");
+      assertThat(error.path("message").asText()).contains("gpt-9");
+    }
+  }
 }
