@@ -1,6 +1,7 @@
 package io.gatehouse.testsupport.bench;
 
 import io.gatehouse.testsupport.fake.FakeOpenAiProvider;
+import io.gatehouse.testsupport.kafka.KafkaBroker;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -26,8 +27,8 @@ import picocli.CommandLine.Option;
 /**
  * The proxy's added latency, measured side by side with a direct call in the same run.
  *
- * <p>Starts the fake provider (no artificial latency) in this JVM and the proxy as its own JVM from its
- * jar, then drives both open-loop at a fixed rate: each request has an intended send time, and its
+ * <p>Starts the fake provider (no artificial latency) and a real Kafka broker (the proxy publishes every
+ * event, as in production) in this JVM and the proxy as its own JVM from its jar, then drives both open-loop at a fixed rate: each request has an intended send time, and its
  * latency is measured from that time (so a stall is not hidden by the generator slowing down —
  * "coordinated omission"). Phases alternate direct / proxy for several rounds so that machine noise
  * hits both; medians of the per-round percentiles are reported, with their difference and ratio.
@@ -50,7 +51,7 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--proxy-jar", defaultValue = "proxy/target/gatehouse-proxy.jar", description = "Proxy jar to run.")
   Path proxyJar;
 
-  @Option(names = "--kafka", description = "Kafka bootstrap for the proxy's events (default: none running; events are built and dropped).")
+  @Option(names = "--kafka", description = "Kafka bootstrap for the proxy's events (default: a real broker started in this JVM).")
   String kafka;
 
   private final HttpClient http =
@@ -65,6 +66,12 @@ public final class Bench implements Callable<Integer> {
     if (!Files.isRegularFile(proxyJar)) {
       System.err.println("proxy jar not found at " + proxyJar + ": run ./gatehouse build first");
       return 2;
+    }
+    KafkaBroker broker = null;
+    if (kafka == null) {
+      System.out.println("Starting a Kafka broker for the proxy's events…");
+      broker = KafkaBroker.start();
+      kafka = broker.bootstrapServers();
     }
     try (FakeOpenAiProvider fake = FakeOpenAiProvider.builder().port(0).latencyMs(0).chunkDelayMs(0).start()) {
       int proxyPort = freePort();
@@ -101,6 +108,10 @@ public final class Bench implements Callable<Integer> {
         proxy.waitFor(15, TimeUnit.SECONDS);
         Files.deleteIfExists(config);
       }
+    } finally {
+      if (broker != null) {
+        broker.close();
+      }
     }
     return 0;
   }
@@ -109,7 +120,7 @@ public final class Bench implements Callable<Integer> {
     ProcessBuilder pb = new ProcessBuilder("java", "-Xmx512m", "-jar", proxyJar.toString());
     pb.environment().put("GATEHOUSE_PORT", Integer.toString(port));
     pb.environment().put("GATEHOUSE_CONFIG", config.toString());
-    pb.environment().put("GATEHOUSE_KAFKA_BOOTSTRAP", kafka != null ? kafka : "127.0.0.1:" + freePort());
+    pb.environment().put("GATEHOUSE_KAFKA_BOOTSTRAP", kafka);
     pb.environment().remove("OPENAI_API_KEY");
     Path log = Files.createTempFile("gatehouse-bench-proxy", ".log");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
