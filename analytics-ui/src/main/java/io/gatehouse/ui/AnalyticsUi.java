@@ -1,7 +1,7 @@
 package io.gatehouse.ui;
 
-import io.gatehouse.ui.clickhouse.ClickHouseException;
-import io.gatehouse.ui.clickhouse.ClickHouseHttp;
+import io.gatehouse.schemas.clickhouse.ClickHouseException;
+import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
 import io.gatehouse.ui.requests.RequestQueries;
 import io.gatehouse.ui.server.VaadinUndertow;
 import jakarta.servlet.ServletException;

@@ -1,7 +1,7 @@
 package io.gatehouse.ingest;
 
-import io.gatehouse.ingest.clickhouse.ClickHouseHttp;
-import io.gatehouse.ingest.clickhouse.ClickHouseHttp.ClickHouseUnavailableException;
+import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
+import io.gatehouse.schemas.clickhouse.ClickHouseUnavailableException;
 import io.gatehouse.ingest.clickhouse.EventsInserter;
 import io.gatehouse.ingest.clickhouse.Migrator;
 import io.gatehouse.ingest.consume.IngestLoop;

@@ -1,7 +1,9 @@
 package io.gatehouse.ui.requests;
 
+import io.gatehouse.schemas.clickhouse.ClickHouseException;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import io.gatehouse.ui.clickhouse.ClickHouseHttp;
+import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
 import io.gatehouse.ui.clickhouse.SqlLiteral;
 import java.time.Instant;
 import java.util.ArrayList;

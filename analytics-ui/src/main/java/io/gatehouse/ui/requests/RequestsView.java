@@ -28,7 +28,7 @@ import com.vaadin.flow.router.RouteAlias;
 import com.vaadin.flow.server.VaadinService;
 import com.vaadin.flow.shared.Registration;
 import io.gatehouse.ui.chart.EChart;
-import io.gatehouse.ui.clickhouse.ClickHouseException;
+import io.gatehouse.schemas.clickhouse.ClickHouseException;
 import java.time.Clock;
 import java.util.List;
 import java.util.stream.Stream;

@@ -1,5 +1,8 @@
 package io.gatehouse.ui.clickhouse;
 
+import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
+import io.gatehouse.schemas.clickhouse.ClickHouseException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,7 +43,7 @@ class ClickHouseHttpTest {
 
     assertThatThrownBy(() -> down.query("SELECT 1"))
         .isInstanceOf(ClickHouseException.class)
-        .hasMessageStartingWith("could not be reached (ConnectException");
+        .hasMessageStartingWith("could not be reached (connection refused");
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.gatehouse.ui.clickhouse;
 
+import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.testsupport.clickhouse.ClickHouseServer;

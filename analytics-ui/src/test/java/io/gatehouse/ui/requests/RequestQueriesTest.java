@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatehouse.testsupport.clickhouse.ClickHouseServer;
-import io.gatehouse.ui.clickhouse.ClickHouseHttp;
+import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;

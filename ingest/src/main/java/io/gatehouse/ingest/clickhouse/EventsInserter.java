@@ -1,5 +1,7 @@
 package io.gatehouse.ingest.clickhouse;
 
+import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
+
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.ServerException;
 import com.clickhouse.client.api.insert.InsertSettings;

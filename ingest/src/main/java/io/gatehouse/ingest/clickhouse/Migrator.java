@@ -1,6 +1,9 @@
 package io.gatehouse.ingest.clickhouse;
 
-import io.gatehouse.ingest.clickhouse.ClickHouseHttp.ClickHouseUnavailableException;
+import io.gatehouse.schemas.clickhouse.ClickHouseException;
+import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
+
+import io.gatehouse.schemas.clickhouse.ClickHouseUnavailableException;
 import io.gatehouse.schemas.Migrations;
 import io.gatehouse.schemas.Migrations.Migration;
 import java.util.ArrayList;
@@ -47,7 +50,7 @@ public final class Migrator {
       try {
         List<Integer> applied = apply();
         if (attempt > 1) {
-          log.info("ClickHouse at {} is up", clickHouse.url());
+          log.info("ClickHouse at {} is up", clickHouse.endpoint());
         }
         return applied;
       } catch (ClickHouseUnavailableException e) {
@@ -55,13 +58,13 @@ public final class Migrator {
           throw e;
         }
         log.warn("Waiting for ClickHouse at {} to apply migrations (attempt {}, next in {} ms): {}",
-            clickHouse.url(), attempt, backoff, e.getMessage());
+            clickHouse.endpoint(), attempt, backoff, e.getMessage());
       }
       long until = System.nanoTime() + backoff * 1_000_000;
       while (System.nanoTime() < until) {
         if (!keepWaiting.getAsBoolean()) {
           throw new ClickHouseUnavailableException("gave up waiting for ClickHouse at "
-              + clickHouse.url() + ": shutting down", null);
+              + clickHouse.endpoint() + ": shutting down", null);
         }
         try {
           Thread.sleep(Math.min(100, backoff));
@@ -93,7 +96,9 @@ public final class Migrator {
       for (String statement : m.statements()) {
         try {
           clickHouse.query(statement);
-        } catch (IllegalStateException e) {
+        } catch (ClickHouseUnavailableException e) {
+          throw e; // the caller waits for the server and retries
+        } catch (ClickHouseException e) {
           throw new IllegalStateException(String.format("migration %04d_%s failed: %s",
               m.version(), m.name(), e.getMessage()), e);
         }

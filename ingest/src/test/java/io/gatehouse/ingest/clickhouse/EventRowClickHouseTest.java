@@ -1,5 +1,7 @@
 package io.gatehouse.ingest.clickhouse;
 
+import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.JsonFactory;

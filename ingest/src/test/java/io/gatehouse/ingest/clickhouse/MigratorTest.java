@@ -1,9 +1,11 @@
 package io.gatehouse.ingest.clickhouse;
 
+import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.gatehouse.ingest.clickhouse.ClickHouseHttp.ClickHouseUnavailableException;
+import io.gatehouse.schemas.clickhouse.ClickHouseUnavailableException;
 import io.gatehouse.schemas.Migrations;
 import io.gatehouse.schemas.Migrations.Migration;
 import io.gatehouse.testsupport.clickhouse.ClickHouseServer;

@@ -1,13 +1,11 @@
 package io.gatehouse.testsupport.clickhouse;
 
+import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,14 +28,14 @@ public final class ClickHouseServer implements AutoCloseable {
   private final Path dir;
   private final int httpPort;
   private final int tcpPort;
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
+  private final ClickHouseHttp client;
   private Process process;
 
   private ClickHouseServer(Path dir, int httpPort, int tcpPort) {
     this.dir = dir;
     this.httpPort = httpPort;
     this.tcpPort = tcpPort;
+    this.client = new ClickHouseHttp(URI.create(httpUrl()), "default", "");
   }
 
   /** One server per JVM, data in a temporary directory, stopped at JVM exit. */
@@ -83,29 +81,13 @@ public final class ClickHouseServer implements AutoCloseable {
   }
 
   /**
-   * Runs one statement over HTTP (POST) and returns the response body.
+   * Runs one statement (POST over HTTP) and returns the response body.
    *
-   * @throws IllegalStateException with the server's own message when the statement fails
+   * @throws io.gatehouse.schemas.clickhouse.ClickHouseException (an {@link IllegalStateException})
+   *     with the server's own message when the statement fails or the server cannot be reached
    */
   public String query(String sql) {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(httpUrl() + "/"))
-            .timeout(Duration.ofSeconds(60))
-            .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
-            .build();
-    try {
-      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) {
-        throw new IllegalStateException(
-            "ClickHouse answered " + response.statusCode() + " to [" + abbreviate(sql) + "]: " + response.body().strip());
-      }
-      return response.body();
-    } catch (IOException e) {
-      throw new IllegalStateException("ClickHouse at " + httpUrl() + " is not reachable: " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return client.query(sql);
   }
 
   /** Stops the server, keeping its data and ports; {@link #restart()} brings it back. */
@@ -179,7 +161,7 @@ public final class ClickHouseServer implements AutoCloseable {
         if (query("SELECT 1").strip().equals("1")) {
           return;
         }
-      } catch (IllegalStateException e) {
+      } catch (IllegalStateException e) { // not listening yet
         last = e;
       }
       try {
@@ -226,10 +208,5 @@ public final class ClickHouseServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static String abbreviate(String sql) {
-    String oneLine = sql.replaceAll("\\s+", " ").strip();
-    return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "…";
   }
 }

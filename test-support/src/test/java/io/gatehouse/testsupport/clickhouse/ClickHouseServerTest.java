@@ -36,7 +36,7 @@ class ClickHouseServerTest {
       server.query("INSERT INTO default.t VALUES (7)");
       server.stop();
       assertThat(server.isRunning()).isFalse();
-      assertThatThrownBy(() -> server.query("SELECT 1")).hasMessageContaining("not reachable");
+      assertThatThrownBy(() -> server.query("SELECT 1")).hasMessageContaining("could not be reached");
       server.restart();
       assertThat(server.query("SELECT x FROM default.t").strip()).isEqualTo("7");
     }

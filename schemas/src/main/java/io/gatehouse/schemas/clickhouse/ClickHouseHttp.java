@@ -1,0 +1,134 @@
+package io.gatehouse.schemas.clickhouse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The one small ClickHouse client for statements and queries (DDL, migrations, the UI's reads, test
+ * fixtures) that works with Debian's ClickHouse 18.16 and current servers alike: one POST per statement
+ * over the HTTP interface (GET is read-only), uncompressed responses (Debian's 18.16 answers
+ * {@code compress=1} with an empty body), rows read as {@code JSONEachRow}.
+ *
+ * <p>Why not ClickHouse's client-v2 here: 0.9.6 finds a server error's text through the
+ * {@code X-ClickHouse-Exception-Code} header, which 18.16 does not send, so every error would read
+ * "&lt;Unreadable error message&gt;". Errors here carry the server's own words. Bulk inserts, where
+ * client-v2 streams well, use it (ingest).
+ *
+ * <p>Thread-safe; share one instance.
+ */
+public final class ClickHouseHttp {
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final URI endpoint;
+  private final URI requestUri;
+  private final String authorization;
+  private final Duration queryTimeout;
+  private final HttpClient http;
+
+  public ClickHouseHttp(URI endpoint, String user, String password, Duration queryTimeout) {
+    this.endpoint = endpoint;
+    this.requestUri = endpoint.getPath() == null || endpoint.getPath().isEmpty() ? endpoint.resolve("/") : endpoint;
+    this.authorization = "Basic " + Base64.getEncoder()
+        .encodeToString((user + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
+    this.queryTimeout = queryTimeout;
+    this.http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade dance with an old server
+        .connectTimeout(Duration.ofSeconds(2))
+        .build();
+  }
+
+  public ClickHouseHttp(URI endpoint, String user, String password) {
+    this(endpoint, user, password, DEFAULT_TIMEOUT);
+  }
+
+  /** The server's base URL, for messages that tell the operator where we looked. */
+  public URI endpoint() {
+    return endpoint;
+  }
+
+  /**
+   * Runs one statement and returns the response body (a statement that returns rows names its
+   * {@code FORMAT}).
+   *
+   * @throws ClickHouseUnavailableException when the server cannot be reached (worth waiting for)
+   * @throws ClickHouseException with the server's own first line when it rejects the statement
+   */
+  public String query(String sql) {
+    HttpRequest request = HttpRequest.newBuilder(requestUri)
+        .timeout(queryTimeout)
+        .header("Authorization", authorization)
+        .header("Content-Type", "text/plain; charset=utf-8")
+        .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
+        .build();
+    HttpResponse<String> response;
+    try {
+      response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new ClickHouseUnavailableException("could not be reached (" + describe(e) + ")", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClickHouseUnavailableException("interrupted while waiting for ClickHouse", e);
+    }
+    if (response.statusCode() != 200) {
+      throw new ClickHouseException(firstLine(response.body(), response.statusCode()));
+    }
+    return response.body();
+  }
+
+  /** Runs a query that ends in {@code FORMAT JSONEachRow} and maps each row. */
+  public <T> List<T> select(String sql, Function<JsonNode, T> row) {
+    if (!sql.stripTrailing().endsWith("FORMAT JSONEachRow")) {
+      throw new IllegalArgumentException("select() reads JSONEachRow: end the query with FORMAT JSONEachRow");
+    }
+    List<T> rows = new ArrayList<>();
+    for (String line : query(sql).split("\n")) {
+      if (!line.isBlank()) {
+        rows.add(row.apply(parse(line)));
+      }
+    }
+    return rows;
+  }
+
+  /** A short cause for logs: "connection refused …", else the first message in the cause chain. */
+  public static String describe(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof java.net.ConnectException) {
+        return "connection refused: is the server running and listening there?";
+      }
+    }
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c.getMessage() != null && !c.getMessage().isBlank()) {
+        return c.getClass().getSimpleName() + ": " + c.getMessage();
+      }
+    }
+    return e.getClass().getSimpleName();
+  }
+
+  private static JsonNode parse(String line) {
+    try {
+      return JSON.readTree(line);
+    } catch (IOException e) {
+      throw new UncheckedIOException("ClickHouse returned a line that is not JSON: " + line, e);
+    }
+  }
+
+  private static String firstLine(String body, int status) {
+    String text = body == null ? "" : body.strip();
+    int newline = text.indexOf('\n');
+    String line = newline < 0 ? text : text.substring(0, newline);
+    return line.isEmpty() ? "HTTP " + status : line;
+  }
+}
