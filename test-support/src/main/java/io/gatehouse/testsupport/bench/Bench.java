@@ -45,7 +45,7 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "4", description = "Alternating rounds the seconds are split into.")
   int rounds;
 
-  @Option(names = "--warmup-seconds", defaultValue = "8", description = "Unmeasured warm-up per target.")
+  @Option(names = "--warmup-seconds", defaultValue = "15", description = "Unmeasured warm-up per target.")
   int warmupSeconds;
 
   @Option(names = "--proxy-jar", defaultValue = "proxy/target/gatehouse-proxy.jar", description = "Proxy jar to run.")
@@ -54,8 +54,18 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--kafka", description = "Kafka bootstrap for the proxy's events (default: a real broker started in this JVM).")
   String kafka;
 
+  // A fixed executor: on a 2-core box the JDK client's default (the common pool, parallelism 1) falls
+  // back to a new thread per task, which would make the load generator the noisiest thing measured.
   private final HttpClient http =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .executor(java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "bench-client");
+            t.setDaemon(true);
+            return t;
+          }))
+          .build();
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new Bench()).execute(args));
