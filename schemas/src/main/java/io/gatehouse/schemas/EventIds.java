@@ -20,8 +20,11 @@ public final class EventIds {
 
   static UUID forTime(long epochMs) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
-    long randA = random.nextLong();
-    long randB = random.nextLong();
+    return of(epochMs, random.nextLong(), random.nextLong());
+  }
+
+  /** The UUIDv7 for {@code epochMs} with the given random bits (only the bits v7 leaves random are used). */
+  public static UUID of(long epochMs, long randA, long randB) {
     long msb = (epochMs & 0xFFFF_FFFF_FFFFL) << 16 | 0x7000L | (randA & 0x0FFFL);
     long lsb = (randB & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
     return new UUID(msb, lsb);

@@ -82,6 +82,8 @@ class EventContractTest {
     assertThat(id.variant()).isEqualTo(2);
     assertThat(EventIds.epochMs(id.toString())).isEqualTo(now);
     assertThat(EventIds.next()).isNotEqualTo(EventIds.next());
+    assertThat(EventIds.of(now, 1, 2)).isEqualTo(EventIds.of(now, 1, 2)).isNotEqualTo(EventIds.of(now, 1, 3));
+    assertThat(EventIds.of(now, -1, -1).version()).isEqualTo(7);
   }
 
   private static JsonSchema loadSchema() {

@@ -52,6 +52,13 @@ public final class DemoTraffic implements Callable<Integer> {
   @Option(names = "--count", defaultValue = "0", description = "Stop after this many requests (0 = run until stopped).")
   long count;
 
+  @Option(names = "--backfill-hours", defaultValue = "0",
+      description = "Before live traffic, publish this many past hours of synthetic history to Kafka (0 = none).")
+  int backfillHours;
+
+  @Option(names = "--kafka", defaultValue = "127.0.0.1:9092", description = "Kafka bootstrap for --backfill-hours.")
+  String kafka;
+
   private final Random random = new Random(42);
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final AtomicLong sent = new AtomicLong();
@@ -64,6 +71,11 @@ public final class DemoTraffic implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    if (backfillHours > 0) {
+      int sent = DemoHistory.publish(kafka, backfillHours, USERS, TEAMS, FEATURES, models);
+      System.out.printf("Demo history: %d synthetic events for the last %d hours published to %s "
+          + "(environment 'demo-history')%n", sent, backfillHours, kafka);
+    }
     waitForProxy();
     System.out.printf("Demo traffic: %.1f req/s to %s over %s%n", rate, proxy, models);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
