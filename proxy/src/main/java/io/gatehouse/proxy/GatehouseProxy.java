@@ -112,7 +112,7 @@ public final class GatehouseProxy implements AutoCloseable {
         ? "environment only (set GATEHOUSE_CONFIG to a YAML file for more)" : config.configFile());
     if (providers.all().isEmpty()) {
       LOG.warn("No providers configured: every request will fail. Set OPENAI_API_KEY (and optionally "
-          + "OPENAI_BASE_URL) or list providers in GATEHOUSE_CONFIG.");
+          + "OPENAI_BASE_URL), ANTHROPIC_API_KEY (and optionally ANTHROPIC_BASE_URL), or list providers in GATEHOUSE_CONFIG.");
     }
     for (Provider p : providers.all()) {
       LOG.info("Provider '{}': {} at {} ({} key{})", p.name(), p.type().yamlName(), p.baseUrl(),

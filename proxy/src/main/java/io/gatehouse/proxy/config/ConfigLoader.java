@@ -31,8 +31,9 @@ import java.util.regex.Pattern;
  *       starts with the YAML path, e.g. {@code models.smart.targets[1]: unknown provider 'opnai'}.
  *   <li>String values are interpolated: {@code ${VAR}} (an error if VAR is unset) and
  *       {@code ${VAR:-default}} (default when VAR is unset or empty). Keys are not interpolated.
- *   <li>Zero-config: {@code OPENAI_API_KEY} / {@code OPENAI_BASE_URL} define provider {@code openai}
- *       unless the file defines a provider of that name.
+ *   <li>Zero-config: {@code OPENAI_API_KEY} / {@code OPENAI_BASE_URL} define provider {@code openai},
+ *       {@code ANTHROPIC_API_KEY} / {@code ANTHROPIC_BASE_URL} provider {@code anthropic}, unless the
+ *       file defines a provider of that name.
  *   <li>Environment wins over the file: {@code GATEHOUSE_PORT}, {@code GATEHOUSE_KAFKA_BOOTSTRAP}.
  * </ul>
  *
@@ -40,6 +41,8 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
   public static final String OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
+  /** Without {@code /v1}: the Messages path is {@code /v1/messages}, as in Anthropic's own SDKs. */
+  public static final String ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_KAFKA_BOOTSTRAP = "localhost:9092";
 
@@ -133,6 +136,13 @@ public final class ConfigLoader {
       providers.put("openai", new ProviderConfig("openai",
           openAiKey == null ? ProviderType.OPENAI_COMPATIBLE : ProviderType.OPENAI, base,
           openAiKey == null ? List.of() : List.of(openAiKey), Map.of(), "environment"));
+    }
+    String anthropicKey = blankToNull(env.get("ANTHROPIC_API_KEY"));
+    if (!providers.containsKey("anthropic") && anthropicKey != null) {
+      String anthropicBase = blankToNull(env.get("ANTHROPIC_BASE_URL"));
+      String base = r.baseUrl(anthropicBase == null ? ANTHROPIC_DEFAULT_BASE_URL : anthropicBase, "ANTHROPIC_BASE_URL");
+      providers.put("anthropic", new ProviderConfig("anthropic", ProviderType.ANTHROPIC, base, List.of(anthropicKey),
+          Map.of(), "environment"));
     }
 
     // models
@@ -289,6 +299,8 @@ public final class ConfigLoader {
         baseUrl = baseUrl(string(p.get("base_url"), path + ".base_url"), path + ".base_url");
       } else if (type == ProviderType.OPENAI) {
         baseUrl = OPENAI_DEFAULT_BASE_URL;
+      } else if (type == ProviderType.ANTHROPIC) {
+        baseUrl = ANTHROPIC_DEFAULT_BASE_URL;
       } else {
         throw new ConfigException(path + ".base_url", "missing; an " + type.yamlName()
             + " provider needs the URL of its API, e.g. http://localhost:8000/v1");
@@ -309,6 +321,10 @@ public final class ConfigLoader {
       if (type == ProviderType.OPENAI && keys.isEmpty()) {
         throw new ConfigException(path + ".keys", "a provider of type openai needs at least one key, "
             + "e.g. keys: [\"${OPENAI_API_KEY}\"]");
+      }
+      if (type == ProviderType.ANTHROPIC && keys.isEmpty()) {
+        throw new ConfigException(path + ".keys", "a provider of type anthropic needs at least one key, "
+            + "e.g. keys: [\"${ANTHROPIC_API_KEY}\"]");
       }
       Map<String, String> headers = new LinkedHashMap<>();
       if (p.hasNonNull("headers")) {

@@ -8,7 +8,9 @@ public enum ProviderType {
   /** OpenAI itself: a key is required. */
   OPENAI("openai"),
   /** Anything that speaks OpenAI's chat completions API (vLLM, Ollama, LM Studio, …): keys optional. */
-  OPENAI_COMPATIBLE("openai-compatible");
+  OPENAI_COMPATIBLE("openai-compatible"),
+  /** Anthropic's Messages API (clients still speak OpenAI; Gatehouse translates): a key is required. */
+  ANTHROPIC("anthropic");
 
   private final String yamlName;
 

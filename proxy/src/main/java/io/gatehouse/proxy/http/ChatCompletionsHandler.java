@@ -9,18 +9,17 @@ import io.gatehouse.proxy.events.EventSink;
 import io.gatehouse.proxy.events.PromptHash;
 import io.gatehouse.proxy.pipeline.Attribution;
 import io.gatehouse.proxy.pipeline.CallRecord;
+import io.gatehouse.proxy.provider.ChatAdapter;
 import io.gatehouse.proxy.provider.Provider;
 import io.gatehouse.proxy.provider.openai.OpenAiChat;
 import io.gatehouse.proxy.routing.RouteTable;
 import io.gatehouse.proxy.transport.UpstreamClient;
-import io.gatehouse.proxy.transport.UpstreamRequest;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import io.undertow.util.SameThreadExecutor;
 import java.io.IOException;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -127,15 +126,14 @@ public final class ChatCompletionsHandler implements HttpHandler {
     record.event().provider(provider.name()).deployment(deployment).route(route.route());
 
     boolean clientWantsUsage = OpenAiChat.clientWantsStreamUsage(request);
-    byte[] upstreamBody = OpenAiChat.upstreamBody(request, route.upstreamModel(), stream);
-    Map<String, String> headers = new LinkedHashMap<>(provider.headers());
-    headers.put("Accept", stream ? "text/event-stream" : "application/json");
-    headers.put("User-Agent", "gatehouse-proxy");
-    if (credential.key() != null) {
-      headers.put("Authorization", "Bearer " + credential.key());
+    ChatAdapter.Prepared prepared = provider.adapter().prepare(request, route.upstreamModel(), stream, credential.key());
+    if (prepared instanceof ChatAdapter.Refused refused) {
+      reject(exchange, record, 400, refused.param(), "unsupported_for_provider", "Provider '" + provider.name()
+          + "' (" + provider.type().yamlName() + ") cannot take this request: " + refused.message());
+      return;
     }
     new ChatForwarder(exchange, record, provider, deployment, route.upstreamModel(), stream, clientWantsUsage)
-        .start(upstream, new UpstreamRequest(provider.chatCompletionsUri(), headers, upstreamBody));
+        .start(upstream, ((ChatAdapter.Ready) prepared).request());
   }
 
   /** The request without its messages: what the event keeps as parameters. Shares nodes; never mutated. */

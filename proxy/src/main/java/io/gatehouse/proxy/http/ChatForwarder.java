@@ -2,9 +2,9 @@ package io.gatehouse.proxy.http;
 
 import io.gatehouse.proxy.failover.FailureClassifier;
 import io.gatehouse.proxy.pipeline.CallRecord;
+import io.gatehouse.proxy.provider.ChatAdapter;
+import io.gatehouse.proxy.provider.ChatStream;
 import io.gatehouse.proxy.provider.Provider;
-import io.gatehouse.proxy.provider.openai.OpenAiChat;
-import io.gatehouse.proxy.provider.openai.OpenAiStreamTap;
 import io.gatehouse.proxy.transport.UpstreamClient;
 import io.gatehouse.proxy.transport.UpstreamListener;
 import io.gatehouse.proxy.transport.UpstreamRequest;
@@ -26,11 +26,12 @@ import org.xnio.XnioIoThread;
  * One chat completion forwarded upstream and answered to the client.
  *
  * <ul>
- *   <li>Stream (2xx {@code text/event-stream}): every upstream piece goes through the
- *       {@link OpenAiStreamTap} and is written and flushed to the client before the next piece is asked
- *       for (back-pressure instead of buffering).
- *   <li>Anything else (JSON answers, upstream errors): the body is collected, then sent with the
- *       upstream status. A non-JSON upstream error becomes OpenAI-shaped JSON.
+ *   <li>Stream (2xx {@code text/event-stream}): every upstream piece goes through the provider's
+ *       {@link ChatStream} and what it returns is written and flushed to the client before the next
+ *       piece is asked for (back-pressure instead of buffering).
+ *   <li>Anything else (JSON answers, upstream errors): the body is collected, translated by the
+ *       provider's {@link ChatAdapter}, then sent. An upstream error it does not understand (say, a
+ *       non-JSON page) becomes OpenAI-shaped JSON.
  *   <li>No response at all: 502 (unreachable) or 504 (timeout), OpenAI-shaped.
  * </ul>
  *
@@ -57,7 +58,7 @@ final class ChatForwarder implements UpstreamListener {
 
   private int status;
   private String contentType;
-  private OpenAiStreamTap tap; // non-null once in stream mode
+  private ChatStream tap; // non-null once in stream mode
   private ClientStream clientStream;
   private ByteArrayOutputStream collected;
   private UpstreamClient.Cancellable inFlight;
@@ -143,7 +144,7 @@ final class ChatForwarder implements UpstreamListener {
     boolean eventStream = contentType != null
         && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
     if (streamRequested && status >= 200 && status < 300 && eventStream) {
-      tap = new OpenAiStreamTap(clientWantsUsage);
+      tap = provider.adapter().stream(upstreamModel, clientWantsUsage);
       exchange.setStatusCode(status);
       out.put(Headers.CONTENT_TYPE, contentType);
       out.put(Headers.CACHE_CONTROL, "no-cache");
@@ -204,45 +205,65 @@ final class ChatForwarder implements UpstreamListener {
       return;
     }
     byte[] body = collected.toByteArray();
+    ChatAdapter adapter = provider.adapter();
     if (status >= 200 && status < 300) {
+      ChatAdapter.Answer answer = adapter.answer(body, upstreamModel);
+      if (answer == null) {
+        upstreamFailure(502, "upstream_invalid_response", "Provider '" + provider.name() + "' answered HTTP " + status
+            + " with a body that is not a valid " + provider.type().yamlName() + " answer" + snippet(body),
+            FailureClassifier.TRANSIENT);
+        return;
+      }
       exchange.setStatusCode(status);
-      exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, contentType == null ? "application/json" : contentType);
-      exchange.getResponseSender().send(ByteBuffer.wrap(body));
-      OpenAiChat.Completion c = OpenAiChat.parseCompletion(body);
-      record.event().model(c.model() == null ? upstreamModel : c.model()).finishReason(c.finishReason())
-          .completion(c.text());
-      record.usage(c.usage());
+      exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+      exchange.getResponseSender().send(ByteBuffer.wrap(answer.body()));
+      record.event().model(answer.model()).finishReason(answer.finishReason()).completion(answer.text());
+      record.usage(answer.usage());
       finish(status, null, null);
       return;
     }
-    String[] error = OpenAiChat.errorOf(body);
+    ChatAdapter.ErrorAnswer error = adapter.error(status, body);
     if (error != null) {
-      OpenAiErrors.sendBody(exchange, status, body);
-      finish(status, error[1] == null ? OpenAiErrors.UPSTREAM : error[1], error[0]);
+      OpenAiErrors.sendBody(exchange, error.status(), error.body());
+      finish(error.status(), error.type() == null ? OpenAiErrors.UPSTREAM : error.type(), error.message());
     } else {
-      String snippet = new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8).strip();
       String message = "Provider '" + provider.name() + "' answered HTTP " + status + " with a non-JSON body"
-          + (contentType == null ? "" : " (" + contentType + ")") + (snippet.isEmpty() ? "." : ": " + snippet);
+          + (contentType == null ? "" : " (" + contentType + ")") + snippet(body);
       OpenAiErrors.send(exchange, status, message, OpenAiErrors.UPSTREAM, null, "upstream_error");
       finish(status, OpenAiErrors.UPSTREAM, message);
     }
   }
 
+  /** {@code ": <first 200 bytes>"} of a body for a message, or {@code "."} when it is empty. */
+  private static String snippet(byte[] body) {
+    String snippet = new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8).strip();
+    return snippet.isEmpty() ? "." : ": " + snippet;
+  }
+
   private void endStream() {
-    clientStream.end();
     record.event().model(tap.model() == null ? upstreamModel : tap.model()).finishReason(tap.finishReason())
         .completion(tap.completion());
     record.usage(tap.usage());
     if (tap.errorMessage() != null) {
+      clientStream.end();
       finish(502, tap.errorType() == null ? OpenAiErrors.UPSTREAM : tap.errorType(), tap.errorMessage(),
           FailureClassifier.TRANSIENT);
     } else if (!tap.done() && tap.finishReason() == null) {
-      finish(502, "stream_interrupted", "Provider '" + provider.name()
-          + "' ended the stream before the answer was complete (no finish_reason, no [DONE]).",
-          FailureClassifier.TRANSIENT);
+      String message = "Provider '" + provider.name()
+          + "' ended the stream before the answer was complete (no finish_reason, no [DONE]).";
+      streamError(message);
+      finish(502, "stream_interrupted", message, FailureClassifier.TRANSIENT);
     } else {
+      clientStream.end();
       finish(status, null, null);
     }
+  }
+
+  /** Tells the client in-band that the stream broke, the way OpenAI reports errors mid-stream, and ends it. */
+  private void streamError(String message) {
+    byte[] event = ("data: " + new String(OpenAiErrors.body(message, OpenAiErrors.UPSTREAM, null,
+        "stream_interrupted"), StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8);
+    clientStream.write(ByteBuffer.wrap(event), clientStream::end, () -> { });
   }
 
   private void failed(Throwable error) {
@@ -252,11 +273,9 @@ final class ChatForwarder implements UpstreamListener {
     if (tap != null) {
       // headers are out: tell the client in-band, the way OpenAI reports errors mid-stream
       String message = "The stream from provider '" + provider.name() + "' broke off: " + reason;
-      byte[] event = ("data: " + new String(OpenAiErrors.body(message, OpenAiErrors.UPSTREAM, null,
-          "stream_interrupted"), StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8);
       record.event().model(tap.model() == null ? upstreamModel : tap.model()).completion(tap.completion());
       record.usage(tap.usage());
-      clientStream.write(ByteBuffer.wrap(event), clientStream::end, () -> { });
+      streamError(message);
       finish(502, "stream_interrupted", message, failureClass);
       return;
     }

@@ -62,7 +62,8 @@ public final class CallRecord {
   public void usage(Usage usage) {
     if (usage != null) {
       event.inputTokens(usage.inputTokens()).outputTokens(usage.outputTokens())
-          .cachedInputTokens(usage.cachedInputTokens()).reasoningTokens(usage.reasoningTokens());
+          .cachedInputTokens(usage.cachedInputTokens()).cacheWriteTokens(usage.cacheWriteTokens())
+          .reasoningTokens(usage.reasoningTokens());
     }
   }
 

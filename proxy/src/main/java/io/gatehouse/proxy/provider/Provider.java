@@ -2,7 +2,8 @@ package io.gatehouse.proxy.provider;
 
 import io.gatehouse.proxy.config.ProviderConfig;
 import io.gatehouse.proxy.config.ProviderType;
-import java.net.URI;
+import io.gatehouse.proxy.provider.anthropic.AnthropicAdapter;
+import io.gatehouse.proxy.provider.openai.OpenAiAdapter;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,12 +14,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Provider {
   private final ProviderConfig config;
-  private final URI chatCompletions;
+  private final ChatAdapter adapter;
   private final AtomicInteger nextKey = new AtomicInteger();
 
   public Provider(ProviderConfig config) {
     this.config = config;
-    this.chatCompletions = URI.create(config.baseUrl() + "/chat/completions");
+    this.adapter = switch (config.type()) {
+      case OPENAI, OPENAI_COMPATIBLE -> new OpenAiAdapter(config.baseUrl(), config.headers());
+      case ANTHROPIC -> new AnthropicAdapter(config.baseUrl(), config.headers());
+    };
   }
 
   public String name() {
@@ -33,8 +37,9 @@ public final class Provider {
     return config.baseUrl();
   }
 
-  public URI chatCompletionsUri() {
-    return chatCompletions;
+  /** How to speak chat completions to this provider. */
+  public ChatAdapter adapter() {
+    return adapter;
   }
 
   public Map<String, String> headers() {

@@ -89,7 +89,7 @@ public final class RouteTable {
       sb.append(" Model aliases: ").append(String.join(", ", aliases.keySet())).append('.');
     }
     if (providers.all().isEmpty()) {
-      sb.append(" Set OPENAI_API_KEY, or list providers in the YAML file named by GATEHOUSE_CONFIG.");
+      sb.append(" Set OPENAI_API_KEY or ANTHROPIC_API_KEY, or list providers in the YAML file named by GATEHOUSE_CONFIG.");
     }
     return sb.toString();
   }

@@ -71,6 +71,42 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void anthropicProvidersFromTheFileAndFromTheEnvironment() {
+    GatehouseConfig file = ConfigLoader.parse(String.join("\n",
+        "providers:",
+        "  claude: { type: anthropic, keys: [\"${K1}\", \"${K2:-}\"], headers: { anthropic-beta: x } }",
+        "  proxied: { type: anthropic, base_url: \"http://gw:8080/\", keys: [k] }",
+        "models: { m: { targets: [claude/claude-sonnet-4] } }"), null, Map.of("K1", "sk-ant-1"));
+    ProviderConfig claude = file.providers().get("claude");
+    assertThat(claude.type()).isEqualTo(ProviderType.ANTHROPIC);
+    assertThat(claude.baseUrl()).isEqualTo("https://api.anthropic.com");
+    assertThat(claude.keys()).containsExactly("sk-ant-1");
+    assertThat(claude.headers()).containsEntry("anthropic-beta", "x");
+    assertThat(claude.toString()).doesNotContain("sk-ant-1");
+    assertThat(file.providers().get("proxied").baseUrl()).isEqualTo("http://gw:8080");
+
+    GatehouseConfig env = ConfigLoader.load(Map.of("ANTHROPIC_API_KEY", "sk-ant-z"));
+    assertThat(env.providers()).containsOnlyKeys("anthropic");
+    ProviderConfig a = env.providers().get("anthropic");
+    assertThat(a.type()).isEqualTo(ProviderType.ANTHROPIC);
+    assertThat(a.baseUrl()).isEqualTo("https://api.anthropic.com");
+    assertThat(a.keys()).containsExactly("sk-ant-z");
+    assertThat(a.origin()).isEqualTo("environment");
+    GatehouseConfig both = ConfigLoader.load(Map.of("ANTHROPIC_API_KEY", "a", "ANTHROPIC_BASE_URL", "http://fake:9/",
+        "OPENAI_API_KEY", "o"));
+    assertThat(both.providers()).containsOnlyKeys("openai", "anthropic");
+    assertThat(both.providers().get("anthropic").baseUrl()).isEqualTo("http://fake:9");
+    // a base URL alone names no account: Anthropic has no keyless servers
+    assertThat(ConfigLoader.load(Map.of("ANTHROPIC_BASE_URL", "http://fake:9")).providers()).isEmpty();
+    // the file's provider of that name wins over the environment
+    GatehouseConfig shadowed = ConfigLoader.parse("providers: { anthropic: { type: anthropic, keys: [f] } }", null,
+        Map.of("ANTHROPIC_API_KEY", "e"));
+    assertThat(shadowed.providers().get("anthropic").keys()).containsExactly("f");
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("ANTHROPIC_API_KEY", "a", "ANTHROPIC_BASE_URL", "nope")))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("ANTHROPIC_BASE_URL: ");
+  }
+
+  @Test
   void zeroConfigProviderCanBeTargetedByAliases() {
     GatehouseConfig c = ConfigLoader.parse("models: { m: { targets: [openai/gpt-4o] } }", null,
         Map.of("OPENAI_API_KEY", "k"));
@@ -99,9 +135,13 @@ class ConfigLoaderTest {
     fails("providers: { local: { type: openai-compatible, base_ur: \"http://l\" } }", Map.of(),
         "providers.local.base_ur: unknown key; allowed here: type, base_url, keys, headers");
     fails("providers: { local: { base_url: \"http://l\" } }", Map.of(),
-        "providers.local.type: missing; one of: openai, openai-compatible");
-    fails("providers: { local: { type: anthropic } }", Map.of(),
-        "providers.local.type: unknown provider type 'anthropic'; one of: openai, openai-compatible");
+        "providers.local.type: missing; one of: openai, openai-compatible, anthropic");
+    fails("providers: { local: { type: anthropc } }", Map.of(),
+        "providers.local.type: unknown provider type 'anthropc'; one of: openai, openai-compatible, anthropic");
+    fails("providers: { claude: { type: anthropic } }", Map.of(),
+        "providers.claude.keys: a provider of type anthropic needs at least one key, e.g. keys: [\"${ANTHROPIC_API_KEY}\"]");
+    fails("providers: { claude: { type: anthropic, keys: [k], base_url: \"api.anthropic.com\" } }", Map.of(),
+        "providers.claude.base_url: expected an http(s) URL such as http://localhost:8000/v1, got 'api.anthropic.com'");
     fails("providers: { local: { type: openai-compatible } }", Map.of(),
         "providers.local.base_url: missing; an openai-compatible provider needs the URL of its API, e.g. http://localhost:8000/v1");
     fails("providers: { local: { type: openai-compatible, base_url: \"vllm:8000\" } }", Map.of(),
@@ -151,8 +191,11 @@ class ConfigLoaderTest {
     try (var in = ConfigLoaderTest.class.getResourceAsStream("/gatehouse.example.yaml")) {
       example = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     }
-    GatehouseConfig c = ConfigLoader.parse(example, "example", Map.of("OPENAI_API_KEY", "sk-x"));
-    assertThat(c.providers()).containsKeys("openai", "local");
+    GatehouseConfig c = ConfigLoader.parse(example, "example",
+        Map.of("OPENAI_API_KEY", "sk-x", "ANTHROPIC_API_KEY", "sk-ant-x"));
+    assertThat(c.providers()).containsKeys("openai", "anthropic", "local");
+    assertThat(c.providers().get("anthropic").type()).isEqualTo(ProviderType.ANTHROPIC);
+    assertThat(c.providers().get("anthropic").keys()).containsExactly("sk-ant-x");
     assertThat(c.models()).containsKeys("chat-default", "smart");
   }
 }

@@ -51,10 +51,10 @@ public record AnthropicUsage(
 
   /**
    * The provider-neutral usage for events, on OpenAI's scale: input is the whole prompt and cached is
-   * the cache read. The neutral record has no cache-write field; read {@link #cacheWriteTokens()} here.
+   * the cache read, the cache write kept apart.
    */
   public Usage toUsage() {
-    return new Usage(promptTokens(), outputTokens, cacheReadTokens, null);
+    return new Usage(promptTokens(), outputTokens, cacheReadTokens, null, cacheWriteTokens);
   }
 
   private static long zeroIfNull(Long n) {

@@ -2,6 +2,7 @@ package io.gatehouse.proxy.provider.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatehouse.proxy.provider.ChatStream;
 import io.gatehouse.proxy.provider.Usage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,7 +21,7 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe: one tap per stream, fed by one thread at a time.
  */
-public final class OpenAiStreamTap {
+public final class OpenAiStreamTap implements ChatStream {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Bound on the completion text kept for the event (characters). */
   static final int MAX_COMPLETION_CHARS = 1 << 20;
@@ -46,6 +47,7 @@ public final class OpenAiStreamTap {
    * Consumes upstream bytes (the buffer is read fully) and returns what to send to the client now,
    * possibly empty: the complete events in arrival order, minus a dropped usage chunk.
    */
+  @Override
   public ByteBuffer feed(ByteBuffer chunk) {
     int n = chunk.remaining();
     ensureCapacity(pendingLength + n);
@@ -85,6 +87,7 @@ public final class OpenAiStreamTap {
   }
 
   /** Bytes of an incomplete last event when the upstream ended; forwarded as they are. */
+  @Override
   public ByteBuffer remainder() {
     ByteBuffer rest = ByteBuffer.wrap(Arrays.copyOf(pending, pendingLength));
     pendingLength = 0;
@@ -192,33 +195,40 @@ public final class OpenAiStreamTap {
     }
   }
 
+  @Override
   public String model() {
     return model;
   }
 
+  @Override
   public String finishReason() {
     return finishReason;
   }
 
   /** The concatenated content deltas of choice 0 (bounded). */
+  @Override
   public String completion() {
     return completion.toString();
   }
 
+  @Override
   public Usage usage() {
     return usage;
   }
 
   /** Message of an {@code error} event seen in the stream, or null. */
+  @Override
   public String errorMessage() {
     return errorMessage;
   }
 
+  @Override
   public String errorType() {
     return errorType;
   }
 
   /** Whether {@code data: [DONE]} was seen. */
+  @Override
   public boolean done() {
     return done;
   }

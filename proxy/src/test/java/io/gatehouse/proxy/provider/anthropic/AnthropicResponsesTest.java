@@ -64,7 +64,7 @@ class AnthropicResponsesTest {
 
     AnthropicUsage usage = AnthropicResponses.usage(Fixtures.json("response-cache-usage.json"));
     assertThat(usage).isEqualTo(new AnthropicUsage(21L, 393L, 1800L, 188L));
-    assertThat(usage.toUsage()).isEqualTo(new Usage(2009L, 393L, 1800L, null));
+    assertThat(usage.toUsage()).isEqualTo(new Usage(2009L, 393L, 1800L, null, 188L));
   }
 
   @Test

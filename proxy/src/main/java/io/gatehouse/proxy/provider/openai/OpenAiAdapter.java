@@ -1,0 +1,55 @@
+package io.gatehouse.proxy.provider.openai;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.provider.ChatAdapter;
+import io.gatehouse.proxy.provider.ChatStream;
+import io.gatehouse.proxy.transport.UpstreamRequest;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * OpenAI and openai-compatible providers: the request passes through with {@code model} replaced,
+ * answers pass through untouched and are only read for the event. Thread-safe.
+ */
+public final class OpenAiAdapter implements ChatAdapter {
+  private final URI chatCompletions;
+  private final Map<String, String> headers;
+
+  /**
+   * @param baseUrl e.g. {@code https://api.openai.com/v1}, no trailing slash
+   * @param headers extra headers from the configuration
+   */
+  public OpenAiAdapter(String baseUrl, Map<String, String> headers) {
+    this.chatCompletions = URI.create(baseUrl + "/chat/completions");
+    this.headers = headers;
+  }
+
+  @Override
+  public Prepared prepare(ObjectNode request, String upstreamModel, boolean stream, String key) {
+    Map<String, String> h = new LinkedHashMap<>(headers);
+    h.put("Accept", stream ? "text/event-stream" : "application/json");
+    h.put("User-Agent", "gatehouse-proxy");
+    if (key != null) {
+      h.put("Authorization", "Bearer " + key);
+    }
+    return new Ready(new UpstreamRequest(chatCompletions, h, OpenAiChat.upstreamBody(request, upstreamModel, stream)));
+  }
+
+  @Override
+  public Answer answer(byte[] body, String upstreamModel) {
+    OpenAiChat.Completion c = OpenAiChat.parseCompletion(body);
+    return new Answer(body, c.model() == null ? upstreamModel : c.model(), c.finishReason(), c.text(), c.usage());
+  }
+
+  @Override
+  public ErrorAnswer error(int status, byte[] body) {
+    String[] error = OpenAiChat.errorOf(body);
+    return error == null ? null : new ErrorAnswer(status, body, error[1], error[0]);
+  }
+
+  @Override
+  public ChatStream stream(String upstreamModel, boolean clientWantsUsage) {
+    return new OpenAiStreamTap(clientWantsUsage);
+  }
+}
