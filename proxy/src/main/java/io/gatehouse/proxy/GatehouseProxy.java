@@ -7,6 +7,7 @@ import io.gatehouse.proxy.config.ModelAlias;
 import io.gatehouse.proxy.events.KafkaEventPublisher;
 import io.gatehouse.proxy.http.ChatCompletionsHandler;
 import io.gatehouse.proxy.http.GatewayHandler;
+import io.gatehouse.proxy.http.MessagesHandler;
 import io.gatehouse.proxy.http.ModelsHandler;
 import io.gatehouse.proxy.provider.Provider;
 import io.gatehouse.proxy.provider.ProviderRegistry;
@@ -47,7 +48,7 @@ public final class GatehouseProxy implements AutoCloseable {
         KafkaEventPublisher.DEFAULT_CAPACITY);
     this.upstream = new UpstreamClient();
     GatewayHandler root = new GatewayHandler(new ChatCompletionsHandler(routes, upstream, events),
-        new ModelsHandler(config), events);
+        new MessagesHandler(routes, upstream, events), new ModelsHandler(config), events);
     Undertow built = Undertow.builder()
         .addHttpListener(config.port(), config.host())
         .setWorkerThreads(4) // proxy routes never dispatch to workers: everything runs on IO threads
@@ -107,7 +108,7 @@ public final class GatehouseProxy implements AutoCloseable {
 
   private void logSummary() {
     LOG.info("Gatehouse proxy listening on http://{}:{} (OpenAI-compatible: POST /v1/chat/completions, "
-        + "GET /v1/models, GET /health)", config.host(), port);
+        + "GET /v1/models, GET /health; Anthropic-native: POST /v1/messages, /v1/messages/count_tokens)", config.host(), port);
     LOG.info("Configuration: {}", config.configFile() == null
         ? "environment only (set GATEHOUSE_CONFIG to a YAML file for more)" : config.configFile());
     if (providers.all().isEmpty()) {

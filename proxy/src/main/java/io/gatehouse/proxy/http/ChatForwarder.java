@@ -235,7 +235,7 @@ final class ChatForwarder implements UpstreamListener {
   }
 
   /** {@code ": <first 200 bytes>"} of a body for a message, or {@code "."} when it is empty. */
-  private static String snippet(byte[] body) {
+  static String snippet(byte[] body) {
     String snippet = new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8).strip();
     return snippet.isEmpty() ? "." : ": " + snippet;
   }
@@ -293,7 +293,7 @@ final class ChatForwarder implements UpstreamListener {
   }
 
   /** A short, human reason for a transport failure (JDK messages are often null or class names). */
-  private static String reason(Throwable error, String failureClass) {
+  static String reason(Throwable error, String failureClass) {
     if (FailureClassifier.UNREACHABLE.equals(failureClass)) {
       for (Throwable c = error; c != null; c = c.getCause()) {
         if (c instanceof java.net.http.HttpConnectTimeoutException) {

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The root handler: dispatches by path and method, and answers everything else with an OpenAI-shaped
- * 404/405 (recorded as an event). {@code GET /health} and {@code GET /v1/models} are not LLM traffic and
+ * 404/405 (Anthropic-shaped under {@code /v1/messages}; recorded as an event). {@code GET /health} and {@code GET /v1/models} are not LLM traffic and
  * publish no event. Every response carries {@code x-gatehouse-request-id}.
  *
  * <p>Runs on IO threads; never blocks. Thread-safe.
@@ -25,16 +25,20 @@ public final class GatewayHandler implements HttpHandler {
   /** Largest accepted request body (Undertow's MAX_ENTITY_SIZE is set to this). */
   public static final long MAX_REQUEST_BYTES = 32L << 20;
   private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
-  private static final String SERVED = "Gatehouse serves POST /v1/chat/completions, GET /v1/models and GET /health.";
+  private static final String SERVED = "Gatehouse serves POST /v1/chat/completions, POST /v1/messages, "
+      + "POST /v1/messages/count_tokens, GET /v1/models and GET /health.";
   private static final ByteBuffer HEALTH_OK =
       ByteBuffer.wrap("{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
 
   private final ChatCompletionsHandler chat;
+  private final MessagesHandler messages;
   private final ModelsHandler models;
   private final EventSink events;
 
-  public GatewayHandler(ChatCompletionsHandler chat, ModelsHandler models, EventSink events) {
+  public GatewayHandler(ChatCompletionsHandler chat, MessagesHandler messages, ModelsHandler models,
+      EventSink events) {
     this.chat = chat;
+    this.messages = messages;
     this.models = models;
     this.events = events;
   }
@@ -52,6 +56,13 @@ public final class GatewayHandler implements HttpHandler {
         case ChatCompletionsHandler.ENDPOINT -> {
           if (method.equals(Methods.POST)) {
             chat.handleRequest(exchange);
+          } else {
+            reject(exchange, 405, "method_not_allowed", "Use POST for " + path + ", not " + method + ".");
+          }
+        }
+        case MessagesHandler.ENDPOINT, MessagesHandler.COUNT_TOKENS -> {
+          if (method.equals(Methods.POST)) {
+            messages.handleRequest(exchange);
           } else {
             reject(exchange, 405, "method_not_allowed", "Use POST for " + path + ", not " + method + ".");
           }
@@ -86,7 +97,12 @@ public final class GatewayHandler implements HttpHandler {
     tagRequestId(exchange, record.eventId());
     exchange.getResponseHeaders().put(Headers.ALLOW,
         path.equals("/v1/models") || path.equals("/health") ? "GET" : "POST");
-    OpenAiErrors.send(exchange, status, message, OpenAiErrors.INVALID_REQUEST, null, code);
+    if (path.startsWith(MessagesHandler.ENDPOINT)) {
+      // clients of the Anthropic-native endpoints expect Anthropic-shaped errors
+      AnthropicApiErrors.send(exchange, status, AnthropicApiErrors.INVALID_REQUEST, message);
+    } else {
+      OpenAiErrors.send(exchange, status, message, OpenAiErrors.INVALID_REQUEST, null, code);
+    }
     record.error(status, OpenAiErrors.INVALID_REQUEST, message);
     record.finish(status, null);
   }

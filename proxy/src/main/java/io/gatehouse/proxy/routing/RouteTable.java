@@ -2,8 +2,10 @@ package io.gatehouse.proxy.routing;
 
 import io.gatehouse.proxy.config.GatehouseConfig;
 import io.gatehouse.proxy.config.ModelAlias;
+import io.gatehouse.proxy.config.ProviderType;
 import io.gatehouse.proxy.provider.Provider;
 import io.gatehouse.proxy.provider.ProviderRegistry;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -81,6 +83,88 @@ public final class RouteTable {
           + "use 'provider/model', e.g. '" + providerName + "/gpt-4o-mini'.");
     }
     return new Route(provider.get(), upstreamModel, model);
+  }
+
+  /**
+   * Routing for the Anthropic-native endpoints, which can only go to a provider of type
+   * {@code anthropic} (the body is forwarded, not translated):
+   * <ol>
+   *   <li>a configured alias whose first target is an anthropic provider;
+   *   <li>{@code provider/model} naming an anthropic provider;
+   *   <li>a bare name ({@code claude-…}, what an unchanged Anthropic SDK sends) → the only anthropic
+   *       provider, or the one named {@code anthropic} when there are several.
+   * </ol>
+   * Errors carry Anthropic's error type as their code: {@code invalid_request_error} (400) for a
+   * missing model or one that routes to a non-anthropic provider, {@code not_found_error} (404) for an
+   * unknown one; the message lists the anthropic providers configured.
+   */
+  public Resolution resolveAnthropic(String model) {
+    if (model == null || model.isBlank()) {
+      return new RouteError(400, "invalid_request_error", "model: Field required. Use e.g. \"claude-3-5-haiku-latest\" "
+          + "or \"anthropic/claude-3-5-haiku-latest\"." + anthropicHint());
+    }
+    ModelAlias alias = aliases.get(model);
+    if (alias != null) {
+      ModelAlias.Target t = alias.targets().get(0);
+      Provider p = providers.get(t.provider()).orElseThrow();
+      return isAnthropic(p) ? new Route(p, t.model(), alias.name())
+          : notAnthropic("The model alias '" + model + "' routes to provider '" + p.name() + "'", p);
+    }
+    int slash = model.indexOf('/');
+    if (slash < 0) {
+      return anthropicDefault().<Resolution>map(p -> new Route(p, model, p.name() + "/" + model))
+          .orElseGet(() -> new RouteError(404, "not_found_error", "The model '" + model + "' is not a configured "
+              + "alias and no single anthropic provider is configured to take bare model names." + anthropicHint()));
+    }
+    String providerName = model.substring(0, slash);
+    String upstreamModel = model.substring(slash + 1);
+    Optional<Provider> provider = providers.get(providerName);
+    if (provider.isEmpty()) {
+      return new RouteError(404, "not_found_error", "Unknown provider '" + providerName + "' in model '" + model
+          + "'." + anthropicHint());
+    }
+    if (!isAnthropic(provider.get())) {
+      return notAnthropic("The model '" + model + "' names provider '" + providerName + "'", provider.get());
+    }
+    if (upstreamModel.isBlank()) {
+      return new RouteError(400, "invalid_request_error", "The model '" + model + "' names no model after the "
+          + "provider; use e.g. '" + providerName + "/claude-3-5-haiku-latest'.");
+    }
+    return new Route(provider.get(), upstreamModel, model);
+  }
+
+  private static boolean isAnthropic(Provider p) {
+    return p.type() == ProviderType.ANTHROPIC;
+  }
+
+  private Optional<Provider> anthropicDefault() {
+    List<Provider> anthropic = providers.all().stream().filter(RouteTable::isAnthropic).toList();
+    if (anthropic.size() == 1) {
+      return Optional.of(anthropic.get(0));
+    }
+    return anthropic.stream().filter(p -> p.name().equals("anthropic")).findFirst();
+  }
+
+  private RouteError notAnthropic(String what, Provider p) {
+    return new RouteError(400, "invalid_request_error", what + " of type " + p.type().yamlName() + "; "
+        + "/v1/messages forwards the Anthropic Messages API as is and only to providers of type anthropic. "
+        + "Use POST /v1/chat/completions for other providers." + anthropicHint());
+  }
+
+  private String anthropicHint() {
+    List<String> names = providers.all().stream().filter(RouteTable::isAnthropic).map(Provider::name).toList();
+    StringBuilder sb = new StringBuilder(" Anthropic providers configured: ")
+        .append(names.isEmpty() ? "none" : String.join(", ", names)).append('.');
+    List<String> anthropicAliases = aliases.values().stream()
+        .filter(a -> providers.get(a.targets().get(0).provider()).map(RouteTable::isAnthropic).orElse(false))
+        .map(ModelAlias::name).toList();
+    if (!anthropicAliases.isEmpty()) {
+      sb.append(" Model aliases: ").append(String.join(", ", anthropicAliases)).append('.');
+    }
+    if (names.isEmpty()) {
+      sb.append(" Set ANTHROPIC_API_KEY, or list a provider of type anthropic in the YAML file named by GATEHOUSE_CONFIG.");
+    }
+    return sb.toString();
   }
 
   private String hint() {

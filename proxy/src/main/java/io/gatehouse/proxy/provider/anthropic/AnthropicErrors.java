@@ -117,7 +117,7 @@ public final class AnthropicErrors {
   }
 
   /** The Anthropic error type that goes with a status (Anthropic's documented table). */
-  static String anthropicType(int status) {
+  public static String anthropicType(int status) {
     return switch (status) {
       case 401 -> "authentication_error";
       case 402 -> "billing_error";
