@@ -1,5 +1,8 @@
 package io.gatehouse.testsupport.fake;
 
+import static io.gatehouse.testsupport.fake.FakeExchanges.later;
+import static io.gatehouse.testsupport.fake.FakeExchanges.sendJson;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,15 +27,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
-import org.xnio.channels.StreamSinkChannel;
 import picocli.CommandLine;
 
 /**
@@ -401,7 +401,7 @@ public final class FakeAnthropicProvider implements AutoCloseable {
         exchange.setStatusCode(200);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-cache");
-        new StreamWriter(exchange, frames, config.chunkDelayMs, cutAt).next();
+        new FakeExchanges.SseWriter(exchange, frames, config.chunkDelayMs, cutAt).next();
       });
     } else {
       ObjectNode message = messageJson(id, model, stopReason, inputTokens, outputTokens);
@@ -522,83 +522,6 @@ public final class FakeAnthropicProvider implements AutoCloseable {
 
   private static void sendError(HttpServerExchange exchange, int status, String type, String message) {
     sendJson(exchange, status, errorJson(type, message, exchange.getResponseHeaders().getFirst(REQUEST_ID)));
-  }
-
-  private static void sendJson(HttpServerExchange exchange, int status, JsonNode body) {
-    exchange.setStatusCode(status);
-    exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-    try {
-      exchange.getResponseSender().send(ByteBuffer.wrap(JSON.writeValueAsBytes(body)));
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** Runs {@code task} on the exchange's IO thread after {@code delayMs} (immediately when 0). */
-  private static void later(HttpServerExchange exchange, long delayMs, Runnable task) {
-    if (delayMs <= 0) {
-      task.run();
-    } else {
-      exchange.getIoThread().executeAfter(task, delayMs, TimeUnit.MILLISECONDS);
-    }
-  }
-
-  /** Writes the SSE frames one by one, each flushed before the delay preceding the next; IO-thread confined. */
-  private static final class StreamWriter implements ChannelListener<StreamSinkChannel> {
-    private final HttpServerExchange exchange;
-    private final List<ByteBuffer> frames;
-    private final long delayMs;
-    private final int cutAt;
-    private final StreamSinkChannel channel;
-    private int index;
-
-    StreamWriter(HttpServerExchange exchange, List<ByteBuffer> frames, long delayMs, int cutAt) {
-      this.exchange = exchange;
-      this.frames = frames;
-      this.delayMs = delayMs;
-      this.cutAt = cutAt;
-      this.channel = exchange.getResponseChannel();
-    }
-
-    void next() {
-      if (index == cutAt) {
-        IoUtils.safeClose(exchange.getConnection());
-        return;
-      }
-      if (index == frames.size()) {
-        exchange.endExchange();
-        return;
-      }
-      channel.getWriteSetter().set(this);
-      handleEvent(channel);
-    }
-
-    @Override
-    public void handleEvent(StreamSinkChannel ch) {
-      ByteBuffer current = frames.get(index);
-      try {
-        while (current.hasRemaining()) {
-          if (ch.write(current) == 0) {
-            ch.resumeWrites();
-            return;
-          }
-        }
-        if (!ch.flush()) {
-          ch.resumeWrites();
-          return;
-        }
-      } catch (IOException e) {
-        IoUtils.safeClose(exchange.getConnection());
-        return;
-      }
-      ch.suspendWrites();
-      index++;
-      if (index == frames.size() || index == cutAt) {
-        next();
-      } else {
-        later(exchange, delayMs, this::next);
-      }
-    }
   }
 
   /** Options; every setter returns this. Not thread-safe. */

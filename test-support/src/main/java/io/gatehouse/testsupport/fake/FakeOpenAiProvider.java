@@ -1,5 +1,8 @@
 package io.gatehouse.testsupport.fake;
 
+import static io.gatehouse.testsupport.fake.FakeExchanges.later;
+import static io.gatehouse.testsupport.fake.FakeExchanges.sendJson;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -23,15 +26,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
-import org.xnio.channels.StreamSinkChannel;
 import picocli.CommandLine;
 
 /**
@@ -334,7 +334,8 @@ public final class FakeOpenAiProvider implements AutoCloseable {
         exchange.setStatusCode(200);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-cache");
-        new StreamWriter(exchange, events, config.chunkDelayMs, cut).next();
+        // frame 0 is the role chunk: cutting after N content chunks means not writing frame N + 1
+        new FakeExchanges.SseWriter(exchange, events, config.chunkDelayMs, cut < 0 ? -1 : cut + 1).next();
       });
     } else {
       ObjectNode completion = JSON.createObjectNode();
@@ -488,89 +489,6 @@ public final class FakeOpenAiProvider implements AutoCloseable {
   private static void sendError(HttpServerExchange exchange, int status, String message, String type,
       String code) {
     sendJson(exchange, status, errorJson(message, type, null, code));
-  }
-
-  private static void sendJson(HttpServerExchange exchange, int status, JsonNode body) {
-    exchange.setStatusCode(status);
-    exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-    try {
-      exchange.getResponseSender().send(ByteBuffer.wrap(JSON.writeValueAsBytes(body)));
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** Runs {@code task} on the exchange's IO thread after {@code delayMs} (immediately when 0). */
-  private static void later(HttpServerExchange exchange, long delayMs, Runnable task) {
-    if (delayMs <= 0) {
-      task.run();
-    } else {
-      exchange.getIoThread().executeAfter(task, delayMs, TimeUnit.MILLISECONDS);
-    }
-  }
-
-  /**
-   * Writes the SSE events one by one, each flushed before the delay that precedes the next. Confined
-   * to the exchange's IO thread.
-   */
-  private static final class StreamWriter implements ChannelListener<StreamSinkChannel> {
-    private final HttpServerExchange exchange;
-    private final List<ByteBuffer> events;
-    private final long delayMs;
-    private final int cutAfterContentChunks;
-    private final StreamSinkChannel channel;
-    private int index;
-
-    StreamWriter(HttpServerExchange exchange, List<ByteBuffer> events, long delayMs, int cutAfter) {
-      this.exchange = exchange;
-      this.events = events;
-      this.delayMs = delayMs;
-      this.cutAfterContentChunks = cutAfter;
-      this.channel = exchange.getResponseChannel();
-    }
-
-    /** Writes the next event, or ends the exchange after the last. */
-    void next() {
-      if (index == events.size()) {
-        exchange.endExchange();
-        return;
-      }
-      // event 0 is the role chunk; the cut happens after N content chunks were sent
-      if (cutAfterContentChunks >= 0 && index == cutAfterContentChunks + 1) {
-        IoUtils.safeClose(exchange.getConnection());
-        return;
-      }
-      channel.getWriteSetter().set(this);
-      handleEvent(channel);
-    }
-
-    /** Continues writing and flushing the current event; called again by XNIO when writable. */
-    @Override
-    public void handleEvent(StreamSinkChannel ch) {
-      ByteBuffer current = events.get(index);
-      try {
-        while (current.hasRemaining()) {
-          if (ch.write(current) == 0) {
-            ch.resumeWrites();
-            return;
-          }
-        }
-        if (!ch.flush()) {
-          ch.resumeWrites();
-          return;
-        }
-      } catch (IOException e) {
-        IoUtils.safeClose(exchange.getConnection());
-        return;
-      }
-      ch.suspendWrites();
-      index++;
-      if (index == events.size()) {
-        next();
-      } else {
-        later(exchange, delayMs, this::next);
-      }
-    }
   }
 
   /** A request as the fake saw it; header names are lower case. */
