@@ -6,6 +6,7 @@ import io.gatehouse.proxy.config.GatehouseConfig;
 import io.gatehouse.proxy.config.ModelAlias;
 import io.gatehouse.proxy.events.KafkaEventPublisher;
 import io.gatehouse.proxy.http.ChatCompletionsHandler;
+import io.gatehouse.proxy.http.EmbeddingsHandler;
 import io.gatehouse.proxy.http.GatewayHandler;
 import io.gatehouse.proxy.http.MessagesHandler;
 import io.gatehouse.proxy.http.ModelsHandler;
@@ -48,6 +49,7 @@ public final class GatehouseProxy implements AutoCloseable {
         KafkaEventPublisher.DEFAULT_CAPACITY);
     this.upstream = new UpstreamClient();
     GatewayHandler root = new GatewayHandler(new ChatCompletionsHandler(routes, upstream, events),
+        new EmbeddingsHandler(routes, upstream, events),
         new MessagesHandler(routes, upstream, events), new ModelsHandler(config), events);
     Undertow built = Undertow.builder()
         .addHttpListener(config.port(), config.host())

@@ -149,14 +149,14 @@ public final class ChatCompletionsHandler implements HttpHandler {
   }
 
   /** Answers a request that cannot be forwarded, and records it. */
-  private static void reject(HttpServerExchange exchange, CallRecord record, int status, String param, String code,
+  static void reject(HttpServerExchange exchange, CallRecord record, int status, String param, String code,
       String message) {
     OpenAiErrors.send(exchange, status, message, OpenAiErrors.INVALID_REQUEST, param, code);
     record.error(status, OpenAiErrors.INVALID_REQUEST, message);
     record.finish(status, null);
   }
 
-  private static void internalError(HttpServerExchange exchange, CallRecord record, RuntimeException e) {
+  static void internalError(HttpServerExchange exchange, CallRecord record, RuntimeException e) {
     LOG.error("Request {} failed inside the proxy", record.eventId(), e);
     String message = "Gatehouse failed while handling this request (request id " + record.eventId() + ").";
     if (!exchange.isResponseStarted()) {

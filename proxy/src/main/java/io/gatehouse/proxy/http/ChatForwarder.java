@@ -43,7 +43,7 @@ final class ChatForwarder implements UpstreamListener {
   /** Bound on a collected (non-streamed) upstream body. */
   static final int MAX_BUFFERED_BODY = 32 << 20;
   /** Upstream response headers worth passing on to the client. */
-  private static final List<String> PASSED_HEADER_PREFIXES =
+  static final List<String> PASSED_HEADER_PREFIXES =
       List.of("x-ratelimit-", "retry-after", "openai-processing-ms", "openai-version", "x-request-id");
   private static final HttpString PROVIDER_HEADER = HttpString.tryFromString("x-gatehouse-provider");
 

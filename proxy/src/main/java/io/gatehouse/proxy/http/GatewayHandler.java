@@ -25,19 +25,21 @@ public final class GatewayHandler implements HttpHandler {
   /** Largest accepted request body (Undertow's MAX_ENTITY_SIZE is set to this). */
   public static final long MAX_REQUEST_BYTES = 32L << 20;
   private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
-  private static final String SERVED = "Gatehouse serves POST /v1/chat/completions, POST /v1/messages, "
+  private static final String SERVED = "Gatehouse serves POST /v1/chat/completions, POST /v1/embeddings, POST /v1/messages, "
       + "POST /v1/messages/count_tokens, GET /v1/models and GET /health.";
   private static final ByteBuffer HEALTH_OK =
       ByteBuffer.wrap("{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
 
   private final ChatCompletionsHandler chat;
+  private final EmbeddingsHandler embeddings;
   private final MessagesHandler messages;
   private final ModelsHandler models;
   private final EventSink events;
 
-  public GatewayHandler(ChatCompletionsHandler chat, MessagesHandler messages, ModelsHandler models,
-      EventSink events) {
+  public GatewayHandler(ChatCompletionsHandler chat, EmbeddingsHandler embeddings, MessagesHandler messages,
+      ModelsHandler models, EventSink events) {
     this.chat = chat;
+    this.embeddings = embeddings;
     this.messages = messages;
     this.models = models;
     this.events = events;
@@ -56,6 +58,13 @@ public final class GatewayHandler implements HttpHandler {
         case ChatCompletionsHandler.ENDPOINT -> {
           if (method.equals(Methods.POST)) {
             chat.handleRequest(exchange);
+          } else {
+            reject(exchange, 405, "method_not_allowed", "Use POST for " + path + ", not " + method + ".");
+          }
+        }
+        case EmbeddingsHandler.ENDPOINT -> {
+          if (method.equals(Methods.POST)) {
+            embeddings.handleRequest(exchange);
           } else {
             reject(exchange, 405, "method_not_allowed", "Use POST for " + path + ", not " + method + ".");
           }

@@ -17,6 +17,10 @@ import io.undertow.util.SameThreadExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,18 +40,22 @@ import picocli.CommandLine;
 
 /**
  * A fake OpenAI-compatible provider speaking OpenAI's wire format for {@code POST /v1/chat/completions}
- * (JSON and SSE) and {@code GET /v1/models}. Used by tests, the demo and the benchmark.
+ * (JSON and SSE), {@code POST /v1/embeddings} and {@code GET /v1/models}. Used by tests, the demo and
+ * the benchmark.
  *
  * <h2>Deterministic answers</h2>
  * The reply is {@link #replyFor(String)} of the text of the last {@code user} message, and usage is a
  * documented function of the request (see {@link #promptTokens(JsonNode)} and
  * {@link #completionTokens(String)}), so tests can compute the exact numbers a client must see.
+ * Embeddings are {@link #embeddingFor(String, int)} of each input and their usage is
+ * {@link #embeddingTokens(List)}.
  *
  * <h2>Failure injection</h2>
  * Per request, either a header {@code x-fake-fail: 500} (any 4xx/5xx; or {@code html-502} for a
  * non-JSON error page) or a model suffix: {@code gpt-4o-mini@fail-429}, {@code gpt-4o-mini@html-502},
  * and for streams {@code gpt-4o-mini@cut-2} (the connection is closed after two content chunks, without
  * a finish chunk or {@code [DONE]}). {@link Builder#failStatus(int)} makes every chat request fail.
+ * Embeddings honour the header and the {@code @fail-N} / {@code @html-N} suffixes.
  * Errors have OpenAI's shape {@code {"error":{"message","type","param","code"}}}.
  *
  * <h2>Threading</h2>
@@ -65,6 +73,9 @@ public final class FakeOpenAiProvider implements AutoCloseable {
   public static final int TOKENS_PER_MESSAGE = 4;
   /** Header that makes a single request fail, e.g. {@code x-fake-fail: 429} or {@code html-502}. */
   public static final String FAIL_HEADER = "x-fake-fail";
+
+  /** Dimensions of an embedding when the request does not ask for {@code dimensions}. */
+  public static final int DEFAULT_EMBEDDING_DIMENSIONS = 8;
 
   private static final Pattern MODEL_MAGIC = Pattern.compile("^(.*)@(fail|html|cut)-(\\d{1,3})$");
   private static final Pattern FAIL_VALUE = Pattern.compile("^(?:(html)-)?(\\d{3})$");
@@ -214,6 +225,59 @@ public final class FakeOpenAiProvider implements AutoCloseable {
     return "";
   }
 
+  /**
+   * The embedding of {@code text}: {@code dimensions} float32 values in [-1, 1) derived from the
+   * SHA-256 of its UTF-8 bytes (rehashed with a counter when more than 16 values are needed), then
+   * scaled to unit length, as OpenAI's embeddings are. The same text always gets the same vector.
+   */
+  public static float[] embeddingFor(String text, int dimensions) {
+    float[] v = new float[dimensions];
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    byte[] block = new byte[0];
+    double norm = 0;
+    for (int i = 0; i < dimensions; i++) {
+      if (i % 16 == 0) {
+        sha.update(bytes);
+        sha.update(ByteBuffer.allocate(4).putInt(i / 16).array());
+        block = sha.digest();
+      }
+      int raw = ((block[(i % 16) * 2] & 0xff) << 8) | (block[(i % 16) * 2 + 1] & 0xff);
+      v[i] = (raw - 32768) / 32768f;
+      norm += (double) v[i] * v[i];
+    }
+    if (norm > 0) {
+      float scale = (float) (1 / Math.sqrt(norm));
+      for (int i = 0; i < dimensions; i++) {
+        v[i] *= scale;
+      }
+    }
+    return v;
+  }
+
+  /** {@code encoding_format: "base64"}: the vector as little-endian float32, base64-encoded (as OpenAI sends it). */
+  public static String base64Of(float[] embedding) {
+    ByteBuffer buf = ByteBuffer.allocate(embedding.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (float f : embedding) {
+      buf.putFloat(f);
+    }
+    return Base64.getEncoder().encodeToString(buf.array());
+  }
+
+  /** usage.prompt_tokens (= total_tokens) of an embeddings request: the words of all its inputs. */
+  public static int embeddingTokens(List<String> inputs) {
+    int tokens = 0;
+    for (String input : inputs) {
+      tokens += wordCount(input);
+    }
+    return tokens;
+  }
+
   // ---------------------------------------------------------------- HTTP
 
   private void handle(HttpServerExchange exchange) {
@@ -229,13 +293,17 @@ public final class FakeOpenAiProvider implements AutoCloseable {
       exchange.getRequestReceiver().receiveFullBytes(
           (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> chat(ex, body)),
           (ex, e) -> IoUtils.safeClose(ex.getConnection()));
+    } else if (path.equals("/v1/embeddings") && exchange.getRequestMethod().equals(Methods.POST)) {
+      exchange.getRequestReceiver().receiveFullBytes(
+          (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> embeddings(ex, body)),
+          (ex, e) -> IoUtils.safeClose(ex.getConnection()));
     } else if (path.equals("/v1/models") && exchange.getRequestMethod().equals(Methods.GET)) {
       record(exchange, new byte[0]);
       sendJson(exchange, 200, modelsJson());
     } else {
       record(exchange, new byte[0]);
       sendError(exchange, 404, "Unknown request URL: " + exchange.getRequestMethod() + " " + path
-          + ". The fake serves POST /v1/chat/completions and GET /v1/models.",
+          + ". The fake serves POST /v1/chat/completions, POST /v1/embeddings and GET /v1/models.",
           "invalid_request_error", "unknown_url");
     }
   }
@@ -304,18 +372,7 @@ public final class FakeOpenAiProvider implements AutoCloseable {
       return;
     }
     if (failStatus >= 400) {
-      int status = failStatus;
-      boolean html = "html".equals(failKind);
-      later(exchange, config.latencyMs, () -> {
-        if (html) {
-          exchange.setStatusCode(status);
-          exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/html; charset=utf-8");
-          exchange.getResponseSender().send("<html><head><title>" + status + "</title></head><body><h1>"
-              + status + " Bad Gateway</h1><p>fake upstream error page</p></body></html>");
-        } else {
-          sendInjectedError(exchange, status);
-        }
-      });
+      sendFailure(exchange, failStatus, "html".equals(failKind));
       return;
     }
 
@@ -357,6 +414,125 @@ public final class FakeOpenAiProvider implements AutoCloseable {
       completion.put("system_fingerprint", SYSTEM_FINGERPRINT);
       later(exchange, config.latencyMs, () -> sendJson(exchange, 200, completion));
     }
+  }
+
+  /** Answers an injected failure: OpenAI's error body, or (html) a non-JSON error page. */
+  private void sendFailure(HttpServerExchange exchange, int status, boolean html) {
+    later(exchange, config.latencyMs, () -> {
+      if (html) {
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/html; charset=utf-8");
+        exchange.getResponseSender().send("<html><head><title>" + status + "</title></head><body><h1>"
+            + status + " Bad Gateway</h1><p>fake upstream error page</p></body></html>");
+      } else {
+        sendInjectedError(exchange, status);
+      }
+    });
+  }
+
+  /** {@code POST /v1/embeddings}. Runs on the IO thread, the exchange dispatched. */
+  private void embeddings(HttpServerExchange exchange, byte[] body) {
+    record(exchange, body);
+    JsonNode request;
+    try {
+      request = JSON.readTree(body);
+    } catch (IOException e) {
+      request = null;
+    }
+    String invalid = null;
+    if (request == null || !request.isObject()) {
+      invalid = "We could not parse the JSON body of your request. (fake)";
+    } else if (!request.path("model").isTextual()) {
+      invalid = "you must provide a model parameter";
+    }
+    if (invalid == null && config.requiredApiKey != null
+        && !("Bearer " + config.requiredApiKey).equals(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION))) {
+      later(exchange, config.latencyMs, () -> sendError(exchange, 401, "Incorrect API key provided. (fake)",
+          "invalid_request_error", "invalid_api_key"));
+      return;
+    }
+    List<String> inputs = new ArrayList<>();
+    JsonNode input = invalid == null ? request.get("input") : null;
+    if (invalid == null && input != null && input.isTextual()) {
+      inputs.add(input.asText());
+    } else if (invalid == null && input != null && input.isArray() && !input.isEmpty()) {
+      for (JsonNode i : input) {
+        if (!i.isTextual()) {
+          // token arrays are valid for OpenAI; the fake does not tokenise, so it refuses them
+          invalid = "'$.input' is invalid. The fake accepts a string or an array of strings, not tokens.";
+          break;
+        }
+        inputs.add(i.asText());
+      }
+    } else if (invalid == null) {
+      invalid = "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.";
+    }
+    int dimensions = DEFAULT_EMBEDDING_DIMENSIONS;
+    String encoding = "float";
+    if (invalid == null) {
+      JsonNode dims = request.get("dimensions");
+      if (dims != null && !dims.isNull()) {
+        if (!dims.isIntegralNumber() || dims.asInt() < 1 || dims.asInt() > 3072) {
+          invalid = "Invalid value for 'dimensions': expected an integer between 1 and 3072.";
+        } else {
+          dimensions = dims.asInt();
+        }
+      }
+      JsonNode format = request.get("encoding_format");
+      if (format != null && !format.isNull()) {
+        encoding = format.asText();
+        if (!encoding.equals("float") && !encoding.equals("base64")) {
+          invalid = "Invalid value for 'encoding_format': expected 'float' or 'base64'.";
+        }
+      }
+    }
+    if (invalid != null) {
+      String message = invalid;
+      later(exchange, config.latencyMs, () -> sendError(exchange, 400, message, "invalid_request_error", null));
+      return;
+    }
+    String model = request.get("model").asText();
+    int failStatus = 0;
+    boolean html = false;
+    Matcher magic = MODEL_MAGIC.matcher(model);
+    if (magic.matches() && !magic.group(2).equals("cut")) {
+      model = magic.group(1);
+      html = magic.group(2).equals("html");
+      failStatus = Integer.parseInt(magic.group(3));
+    }
+    String failHeader = exchange.getRequestHeaders().getFirst(FAIL_HEADER);
+    Matcher fm = failHeader == null ? null : FAIL_VALUE.matcher(failHeader.strip());
+    if (fm != null && fm.matches()) {
+      html = fm.group(1) != null;
+      failStatus = Integer.parseInt(fm.group(2));
+    }
+    if (failStatus >= 400) {
+      sendFailure(exchange, failStatus, html);
+      return;
+    }
+    ObjectNode list = JSON.createObjectNode();
+    list.put("object", "list");
+    ArrayNode data = list.putArray("data");
+    for (int i = 0; i < inputs.size(); i++) {
+      float[] vector = embeddingFor(inputs.get(i), dimensions);
+      ObjectNode item = data.addObject();
+      item.put("object", "embedding");
+      item.put("index", i);
+      if (encoding.equals("base64")) {
+        item.put("embedding", base64Of(vector));
+      } else {
+        ArrayNode values = item.putArray("embedding");
+        for (float f : vector) {
+          values.add(f);
+        }
+      }
+    }
+    list.put("model", model);
+    int tokens = embeddingTokens(inputs);
+    ObjectNode usage = list.putObject("usage");
+    usage.put("prompt_tokens", tokens);
+    usage.put("total_tokens", tokens);
+    later(exchange, config.latencyMs, () -> sendJson(exchange, 200, list));
   }
 
   /**

@@ -252,4 +252,71 @@ class FakeOpenAiProviderTest {
       assertThat(error.path("message").asText()).contains("gpt-9");
     }
   }
+
+  private static HttpResponse<String> embed(String body) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/embeddings"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void embeddingsHaveOpenAiShapeAndDeterministicVectors() throws Exception {
+    HttpResponse<String> r = embed("{\"model\":\"text-embedding-3-small\",\"input\":[\"hello big world\",\"x\"]}");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("content-type")).hasValue("application/json");
+    JsonNode body = JSON.readTree(r.body());
+    assertThat(body.path("object").asText()).isEqualTo("list");
+    assertThat(body.path("model").asText()).isEqualTo("text-embedding-3-small");
+    assertThat(body.path("usage").path("prompt_tokens").asInt()).isEqualTo(4)
+        .isEqualTo(FakeOpenAiProvider.embeddingTokens(List.of("hello big world", "x")));
+    assertThat(body.path("usage").path("total_tokens").asInt()).isEqualTo(4);
+    assertThat(body.path("data")).hasSize(2);
+    for (int i = 0; i < 2; i++) {
+      JsonNode item = body.path("data").get(i);
+      assertThat(item.path("object").asText()).isEqualTo("embedding");
+      assertThat(item.path("index").asInt()).isEqualTo(i);
+      float[] expected = FakeOpenAiProvider.embeddingFor(i == 0 ? "hello big world" : "x", 8);
+      assertThat(item.path("embedding")).hasSize(FakeOpenAiProvider.DEFAULT_EMBEDDING_DIMENSIONS);
+      double norm = 0;
+      for (int d = 0; d < 8; d++) {
+        assertThat(item.path("embedding").get(d).floatValue()).isEqualTo(expected[d]);
+        norm += expected[d] * expected[d];
+      }
+      assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+    }
+    assertThat(FakeOpenAiProvider.embeddingFor("x", 8)).isNotEqualTo(FakeOpenAiProvider.embeddingFor("y", 8));
+    assertThat(fake.lastRequest().path()).isEqualTo("/v1/embeddings");
+  }
+
+  @Test
+  void embeddingsHonourDimensionsAndBase64() throws Exception {
+    JsonNode dims = JSON.readTree(embed("{\"model\":\"m\",\"input\":\"a b\",\"dimensions\":40}").body());
+    assertThat(dims.path("data").get(0).path("embedding")).hasSize(40);
+    assertThat(dims.path("usage").path("prompt_tokens").asInt()).isEqualTo(2);
+
+    JsonNode b64 = JSON.readTree(embed("{\"model\":\"m\",\"input\":\"a b\",\"encoding_format\":\"base64\"}").body());
+    String encoded = b64.path("data").get(0).path("embedding").asText();
+    java.nio.ByteBuffer raw = java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(encoded))
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    float[] expected = FakeOpenAiProvider.embeddingFor("a b", 8);
+    assertThat(raw.remaining()).isEqualTo(32);
+    for (float f : expected) {
+      assertThat(raw.getFloat()).isEqualTo(f);
+    }
+    assertThat(encoded).isEqualTo(FakeOpenAiProvider.base64Of(expected));
+  }
+
+  @Test
+  void badEmbeddingRequestsGetOpenAiErrors() throws Exception {
+    for (String bad : List.of("{\"model\":\"m\"}", "{\"model\":\"m\",\"input\":[1,2,3]}", "{\"input\":\"x\"}",
+        "{\"model\":\"m\",\"input\":\"x\",\"encoding_format\":\"int8\"}", "{\"model\":\"m\",\"input\":\"x\",\"dimensions\":0}",
+        "{nope")) {
+      HttpResponse<String> r = embed(bad);
+      assertThat(r.statusCode()).as(bad).isEqualTo(400);
+      assertThat(JSON.readTree(r.body()).path("error").path("type").asText()).isEqualTo("invalid_request_error");
+    }
+    HttpResponse<String> failed = embed("{\"model\":\"m@fail-429\",\"input\":\"x\"}");
+    assertThat(failed.statusCode()).isEqualTo(429);
+    assertThat(JSON.readTree(failed.body()).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
+  }
 }

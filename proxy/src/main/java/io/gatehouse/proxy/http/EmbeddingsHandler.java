@@ -1,0 +1,165 @@
+package io.gatehouse.proxy.http;
+
+import static io.gatehouse.proxy.http.ChatCompletionsHandler.internalError;
+import static io.gatehouse.proxy.http.ChatCompletionsHandler.reject;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.config.ProviderType;
+import io.gatehouse.proxy.events.EventSink;
+import io.gatehouse.proxy.events.PromptHash;
+import io.gatehouse.proxy.pipeline.Attribution;
+import io.gatehouse.proxy.pipeline.CallRecord;
+import io.gatehouse.proxy.provider.ModelPatch;
+import io.gatehouse.proxy.provider.Provider;
+import io.gatehouse.proxy.routing.RouteTable;
+import io.gatehouse.proxy.transport.UpstreamClient;
+import io.gatehouse.proxy.transport.UpstreamRequest;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
+import io.undertow.util.SameThreadExecutor;
+import java.io.IOException;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.xnio.IoUtils;
+
+/**
+ * {@code POST /v1/embeddings}: OpenAI's embeddings API as a passthrough to a provider of type
+ * {@code openai} or {@code openai-compatible}, routed by {@code model} as chat is. The body is parsed
+ * only to route and record it; what goes upstream is the client's bytes with {@code model} replaced by
+ * the upstream model name ({@link ModelPatch}), so {@code encoding_format}, {@code dimensions} and
+ * unknown fields reach the provider as sent, and the answer (base64 included) comes back untouched.
+ * The provider's key is sent, never the client's. Every outcome publishes exactly one event; every
+ * error the client sees is OpenAI-shaped.
+ *
+ * <p>Runs on IO threads and never blocks. Stateless apart from final collaborators; thread-safe.
+ */
+public final class EmbeddingsHandler implements HttpHandler {
+  public static final String ENDPOINT = "/v1/embeddings";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String EXAMPLE = " Send e.g. {\"model\": \"openai/text-embedding-3-small\", \"input\": \"Hi\"}.";
+
+  private final RouteTable routes;
+  private final UpstreamClient upstream;
+  private final EventSink events;
+
+  public EmbeddingsHandler(RouteTable routes, UpstreamClient upstream, EventSink events) {
+    this.routes = routes;
+    this.upstream = upstream;
+    this.events = events;
+  }
+
+  @Override
+  public void handleRequest(HttpServerExchange exchange) {
+    CallRecord record = new CallRecord(events, ENDPOINT);
+    GatewayHandler.tagRequestId(exchange, record.eventId());
+    record.event().stream(false);
+    exchange.getRequestReceiver().receiveFullBytes(
+        (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> {
+          try {
+            onBody(ex, record, body);
+          } catch (RuntimeException e) {
+            internalError(ex, record, e);
+          }
+        }),
+        (ex, error) -> {
+          if (error instanceof RequestTooBigException) {
+            reject(ex, record, 413, null, "request_too_large", "The request body is larger than "
+                + (GatewayHandler.MAX_REQUEST_BYTES >> 20) + " MB.");
+          } else {
+            record.error(400, "client_error", "Reading the request body failed: " + error.getMessage());
+            record.finish(400, null);
+            IoUtils.safeClose(ex.getConnection());
+          }
+        });
+  }
+
+  private void onBody(HttpServerExchange exchange, CallRecord record, byte[] body) {
+    Attribution.from(exchange.getRequestHeaders(), null).applyTo(record.event());
+    JsonNode parsed;
+    try {
+      parsed = JSON.readTree(body);
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+          + e.getLocation().getColumnNr();
+      reject(exchange, record, 400, null, "invalid_json", "The request body is not valid JSON" + where + ": "
+          + e.getOriginalMessage() + "." + EXAMPLE);
+      return;
+    } catch (IOException e) {
+      reject(exchange, record, 400, null, "invalid_json", "The request body could not be read as JSON.");
+      return;
+    }
+    if (parsed == null || !parsed.isObject()) {
+      reject(exchange, record, 400, null, "invalid_json", "The request body must be a JSON object with \"model\" "
+          + "and \"input\"." + EXAMPLE);
+      return;
+    }
+    ObjectNode request = (ObjectNode) parsed;
+    Attribution.from(exchange.getRequestHeaders(), request).applyTo(record.event());
+    JsonNode input = request.get("input");
+    ObjectNode params = request.objectNode().setAll(request); // shallow: shares the nodes
+    params.remove("input");
+    record.event().params(params).prompt(input);
+    if (input != null) {
+      try {
+        record.event().promptHash(PromptHash.sha256Hex(JSON.writeValueAsBytes(input)));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("a parsed tree must serialise", e);
+      }
+    }
+    JsonNode model = request.get("model");
+    if (model != null && !model.isNull() && !model.isTextual()) {
+      reject(exchange, record, 400, "model", "invalid_model", "\"model\" must be a string such as "
+          + "\"openai/text-embedding-3-small\".");
+      return;
+    }
+    String modelName = model == null || model.isNull() ? null : model.asText();
+    record.event().modelRequested(modelName);
+    if (input == null || input.isNull()) {
+      reject(exchange, record, 400, "input", "missing_input", "You must provide an input: a string or an array of "
+          + "strings to embed." + EXAMPLE);
+      return;
+    }
+    if (!input.isTextual() && !input.isArray()) {
+      reject(exchange, record, 400, "input", "invalid_input", "\"input\" must be a string or an array of strings, "
+          + "not " + input.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + "." + EXAMPLE);
+      return;
+    }
+    RouteTable.Resolution resolution = routes.resolve(modelName);
+    if (resolution instanceof RouteTable.RouteError error) {
+      reject(exchange, record, error.status(), "model", error.code(), error.message());
+      return;
+    }
+    RouteTable.Route route = (RouteTable.Route) resolution;
+    Provider provider = route.provider();
+    if (provider.type() == ProviderType.ANTHROPIC) {
+      record.event().provider(provider.name()).route(route.route());
+      reject(exchange, record, 400, "model", "unsupported_for_provider", "The model '" + modelName + "' routes to "
+          + "provider '" + provider.name() + "' of type anthropic, which has no embeddings API. /v1/embeddings "
+          + "goes only to providers of type openai or openai-compatible.");
+      return;
+    }
+    Provider.Credential credential = provider.nextCredential();
+    String deployment = provider.deployment(credential.index(), route.upstreamModel());
+    record.event().provider(provider.name()).deployment(deployment).route(route.route());
+    byte[] forwarded = route.upstreamModel().equals(modelName) ? body : ModelPatch.replace(body, route.upstreamModel());
+    new EmbeddingsForwarder(exchange, record, provider, deployment, route.upstreamModel())
+        .start(upstream, new UpstreamRequest(URI.create(provider.baseUrl() + "/embeddings"),
+            headers(provider, credential), forwarded));
+  }
+
+  /** The provider's configured headers and its key; nothing of the client's. */
+  private static Map<String, String> headers(Provider provider, Provider.Credential credential) {
+    Map<String, String> h = new LinkedHashMap<>(provider.headers());
+    h.put("Accept", "application/json");
+    h.put("User-Agent", "gatehouse-proxy");
+    if (credential.key() != null) {
+      h.put("Authorization", "Bearer " + credential.key());
+    }
+    return h;
+  }
+}
