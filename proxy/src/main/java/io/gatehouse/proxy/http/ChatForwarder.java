@@ -5,10 +5,6 @@ import io.gatehouse.proxy.pipeline.CallRecord;
 import io.gatehouse.proxy.provider.ChatAdapter;
 import io.gatehouse.proxy.provider.ChatStream;
 import io.gatehouse.proxy.provider.Provider;
-import io.gatehouse.proxy.transport.UpstreamClient;
-import io.gatehouse.proxy.transport.UpstreamListener;
-import io.gatehouse.proxy.transport.UpstreamRequest;
-import io.gatehouse.schemas.GatehouseEvent;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
@@ -18,9 +14,6 @@ import java.net.http.HttpHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import org.xnio.XnioIoThread;
 
 /**
  * One chat completion forwarded upstream and answered to the client.
@@ -38,113 +31,30 @@ import org.xnio.XnioIoThread;
  * <p>Threading: transport callbacks arrive on the transport's threads and are re-posted to the
  * exchange's IO thread, in order; all state below is touched only there.
  */
-final class ChatForwarder implements UpstreamListener {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ChatForwarder.class);
-  /** Bound on a collected (non-streamed) upstream body. */
-  static final int MAX_BUFFERED_BODY = 32 << 20;
+final class ChatForwarder extends UpstreamExchange {
   /** Upstream response headers worth passing on to the client. */
   static final List<String> PASSED_HEADER_PREFIXES =
       List.of("x-ratelimit-", "retry-after", "openai-processing-ms", "openai-version", "x-request-id");
-  private static final HttpString PROVIDER_HEADER = HttpString.tryFromString("x-gatehouse-provider");
 
-  private final HttpServerExchange exchange;
-  private final XnioIoThread ioThread;
-  private final CallRecord record;
-  private final Provider provider;
-  private final String deployment;
-  private final String upstreamModel;
   private final boolean streamRequested;
   private final boolean clientWantsUsage;
 
-  private int status;
-  private String contentType;
   private ChatStream tap; // non-null once in stream mode
   private ClientStream clientStream;
   private ByteArrayOutputStream collected;
-  private UpstreamClient.Cancellable inFlight;
-  private boolean done;
 
   ChatForwarder(HttpServerExchange exchange, CallRecord record, Provider provider, String deployment,
       String upstreamModel, boolean streamRequested, boolean clientWantsUsage) {
-    this.exchange = exchange;
-    this.ioThread = exchange.getIoThread();
-    this.record = record;
-    this.provider = provider;
-    this.deployment = deployment;
-    this.upstreamModel = upstreamModel;
+    super(exchange, record, provider, deployment, upstreamModel, PASSED_HEADER_PREFIXES);
     this.streamRequested = streamRequested;
     this.clientWantsUsage = clientWantsUsage;
   }
 
-  /** Sends the request upstream. Call on the IO thread with the exchange dispatched. */
-  void start(UpstreamClient client, UpstreamRequest request) {
-    exchange.getResponseHeaders().put(PROVIDER_HEADER, provider.name());
-    record.event().model(upstreamModel); // replaced by the model the upstream names in its answer
-    record.upstreamStarted();
-    inFlight = client.post(request, this);
-  }
-
-  // ------------------------------------------------------------ transport threads: re-post only
-
   @Override
-  public void onResponse(int status, HttpHeaders headers) {
-    ioThread.execute(() -> guarded(() -> response(status, headers)));
-  }
-
-  @Override
-  public void onBody(List<ByteBuffer> buffers, Demand demand) {
-    ioThread.execute(() -> guarded(() -> body(buffers, demand)));
-  }
-
-  @Override
-  public void onComplete() {
-    ioThread.execute(() -> guarded(this::complete));
-  }
-
-  @Override
-  public void onError(Throwable error, boolean afterResponse) {
-    ioThread.execute(() -> guarded(() -> failed(error)));
-  }
-
-  // ------------------------------------------------------------ IO thread
-
-  private void guarded(Runnable step) {
-    if (done) {
-      return;
-    }
-    try {
-      step.run();
-    } catch (RuntimeException e) {
-      // a bug: answer (if still possible) and record it rather than leaving the client hanging
-      LOG.error("Request {} failed inside the proxy", record.eventId(), e);
-      cancelUpstream();
-      String message = "Gatehouse failed while proxying this request (request id " + record.eventId() + ").";
-      if (!exchange.isResponseStarted()) {
-        OpenAiErrors.send(exchange, 500, message, OpenAiErrors.INTERNAL, null, "internal_error");
-      } else {
-        exchange.endExchange();
-      }
-      finish(500, OpenAiErrors.INTERNAL, message + " " + e);
-    }
-  }
-
-  private void response(int status, HttpHeaders headers) {
-    this.status = status;
-    this.contentType = headers.firstValue("content-type").orElse(null);
-    HeaderMap out = exchange.getResponseHeaders();
-    for (Map.Entry<String, List<String>> h : headers.map().entrySet()) {
-      String name = h.getKey().toLowerCase(Locale.ROOT);
-      for (String prefix : PASSED_HEADER_PREFIXES) {
-        if (name.startsWith(prefix)) {
-          out.putAll(HttpString.tryFromString(h.getKey()), h.getValue());
-          break;
-        }
-      }
-    }
-    boolean eventStream = contentType != null
-        && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
-    if (streamRequested && status >= 200 && status < 300 && eventStream) {
+  protected void responseStarted(HttpHeaders headers) {
+    if (streamRequested && upstreamStreams()) {
       tap = provider.adapter().stream(upstreamModel, clientWantsUsage);
+      HeaderMap out = exchange.getResponseHeaders();
       exchange.setStatusCode(status);
       out.put(Headers.CONTENT_TYPE, contentType);
       out.put(Headers.CACHE_CONTROL, "no-cache");
@@ -155,21 +65,24 @@ final class ChatForwarder implements UpstreamListener {
     }
   }
 
-  private void body(List<ByteBuffer> buffers, Demand demand) {
+  @Override
+  protected boolean streaming() {
+    return tap != null;
+  }
+
+  @Override
+  protected String sendError(int clientStatus, String code, String message) {
+    String type = "internal_error".equals(code) ? OpenAiErrors.INTERNAL : OpenAiErrors.UPSTREAM;
+    OpenAiErrors.send(exchange, clientStatus, message, type, null, code);
+    return "internal_error".equals(code) ? OpenAiErrors.INTERNAL : code;
+  }
+
+  @Override
+  protected void body(List<ByteBuffer> buffers, Demand demand) {
     if (tap == null) {
-      for (ByteBuffer b : buffers) {
-        if (collected.size() + b.remaining() > MAX_BUFFERED_BODY) {
-          cancelUpstream();
-          upstreamFailure(502, "upstream_response_too_large", "Provider '" + provider.name()
-              + "' sent a response larger than " + (MAX_BUFFERED_BODY >> 20) + " MB; Gatehouse refused it.",
-              FailureClassifier.TRANSIENT);
-          return;
-        }
-        byte[] bytes = new byte[b.remaining()];
-        b.get(bytes);
-        collected.write(bytes, 0, bytes.length);
+      if (collect(buffers, collected)) {
+        demand.more();
       }
-      demand.more();
       return;
     }
     ByteBuffer forward;
@@ -193,7 +106,8 @@ final class ChatForwarder implements UpstreamListener {
     }, this::clientGone);
   }
 
-  private void complete() {
+  @Override
+  protected void complete() {
     record.upstreamEnded();
     if (tap != null) {
       ByteBuffer rest = tap.remainder();
@@ -234,16 +148,9 @@ final class ChatForwarder implements UpstreamListener {
     }
   }
 
-  /** {@code ": <first 200 bytes>"} of a body for a message, or {@code "."} when it is empty. */
-  static String snippet(byte[] body) {
-    String snippet = new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8).strip();
-    return snippet.isEmpty() ? "." : ": " + snippet;
-  }
-
   private void endStream() {
-    record.event().model(tap.model() == null ? upstreamModel : tap.model()).finishReason(tap.finishReason())
-        .completion(tap.completion());
-    record.usage(tap.usage());
+    recordPartial();
+    record.event().finishReason(tap.finishReason());
     if (tap.errorMessage() != null) {
       clientStream.end();
       finish(502, tap.errorType() == null ? OpenAiErrors.UPSTREAM : tap.errorType(), tap.errorMessage(),
@@ -259,6 +166,14 @@ final class ChatForwarder implements UpstreamListener {
     }
   }
 
+  @Override
+  protected void streamBrokeOff(String message, String failureClass) {
+    // headers are out: tell the client in-band, the way OpenAI reports errors mid-stream
+    recordPartial();
+    streamError(message);
+    finish(502, "stream_interrupted", message, failureClass);
+  }
+
   /** Tells the client in-band that the stream broke, the way OpenAI reports errors mid-stream, and ends it. */
   private void streamError(String message) {
     byte[] event = ("data: " + new String(OpenAiErrors.body(message, OpenAiErrors.UPSTREAM, null,
@@ -266,99 +181,12 @@ final class ChatForwarder implements UpstreamListener {
     clientStream.write(ByteBuffer.wrap(event), clientStream::end, () -> { });
   }
 
-  private void failed(Throwable error) {
-    record.upstreamEnded();
-    String failureClass = FailureClassifier.ofThrowable(error);
-    String reason = reason(error, failureClass);
-    if (tap != null) {
-      // headers are out: tell the client in-band, the way OpenAI reports errors mid-stream
-      String message = "The stream from provider '" + provider.name() + "' broke off: " + reason;
-      record.event().model(tap.model() == null ? upstreamModel : tap.model()).completion(tap.completion());
-      record.usage(tap.usage());
-      streamError(message);
-      finish(502, "stream_interrupted", message, failureClass);
-      return;
-    }
-    if (FailureClassifier.TIMEOUT.equals(failureClass)) {
-      upstreamFailure(504, "upstream_timeout", "Provider '" + provider.name() + "' at " + provider.baseUrl()
-          + " did not answer within " + UpstreamClient.RESPONSE_TIMEOUT.toSeconds() + " s.", failureClass);
-    } else if (FailureClassifier.UNREACHABLE.equals(failureClass)) {
-      upstreamFailure(502, "upstream_unreachable", "Could not connect to provider '" + provider.name() + "' at "
-          + provider.baseUrl() + " (" + reason + "). Check that it is running and that its base_url is right.",
-          failureClass);
-    } else {
-      upstreamFailure(502, "upstream_error", "The connection to provider '" + provider.name() + "' at "
-          + provider.baseUrl() + " failed: " + reason, failureClass);
-    }
-  }
-
-  /** A short, human reason for a transport failure (JDK messages are often null or class names). */
-  static String reason(Throwable error, String failureClass) {
-    if (FailureClassifier.UNREACHABLE.equals(failureClass)) {
-      for (Throwable c = error; c != null; c = c.getCause()) {
-        if (c instanceof java.net.http.HttpConnectTimeoutException) {
-          return "connect timed out after " + UpstreamClient.CONNECT_TIMEOUT.toSeconds() + " s";
-        }
-        if (c instanceof java.nio.channels.UnresolvedAddressException) {
-          return "host not found";
-        }
-      }
-      return "connection refused";
-    }
-    for (Throwable c = error; c != null; c = c.getCause()) {
-      if (c.getMessage() != null && !c.getMessage().isBlank()) {
-        return c.getMessage();
-      }
-    }
-    return "connection closed";
-  }
-
-  /** Answers an upstream problem Gatehouse detected itself (no usable upstream answer). */
-  private void upstreamFailure(int clientStatus, String code, String message, String failureClass) {
-    record.upstreamEnded();
-    if (!exchange.isResponseStarted()) {
-      exchange.getResponseHeaders().remove(Headers.CONTENT_LENGTH);
-      OpenAiErrors.send(exchange, clientStatus, message, OpenAiErrors.UPSTREAM, null, code);
-    } else {
-      exchange.endExchange();
-    }
-    finish(clientStatus, code, message, failureClass);
-  }
-
-  private void clientGone() {
-    cancelUpstream();
+  @Override
+  protected void recordPartial() {
     record.event().model(tap != null && tap.model() != null ? tap.model() : upstreamModel);
     if (tap != null) {
       record.event().completion(tap.completion());
       record.usage(tap.usage());
     }
-    finish(499, "client_disconnected", "The client closed the connection before the answer was complete.",
-        null);
-  }
-
-  private void cancelUpstream() {
-    if (inFlight != null) {
-      inFlight.cancel();
-    }
-  }
-
-  private void finish(int eventStatus, String errorClass, String errorMessage) {
-    finish(eventStatus, errorClass, errorMessage, FailureClassifier.ofStatus(status));
-  }
-
-  /**
-   * Publishes the event once. {@code eventStatus} is what the request amounts to (e.g. 502 for a stream
-   * cut after a 200 header); the attempt keeps the upstream's own status.
-   */
-  private void finish(int eventStatus, String errorClass, String errorMessage, String failureClass) {
-    if (done) {
-      return;
-    }
-    done = true;
-    if (errorClass != null) {
-      record.event().errorClass(errorClass).errorMessage(errorMessage);
-    }
-    record.finish(eventStatus, new GatehouseEvent.Attempt(provider.name(), deployment, upstreamModel,
-        status == 0 ? eventStatus : status, failureClass, record.upstreamMillis()));
   }
 }
