@@ -6,9 +6,7 @@ import io.gatehouse.proxy.provider.ChatAdapter;
 import io.gatehouse.proxy.provider.ChatStream;
 import io.gatehouse.proxy.provider.Provider;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
-import io.undertow.util.HttpString;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpHeaders;
 import java.nio.ByteBuffer;
@@ -54,12 +52,7 @@ final class ChatForwarder extends UpstreamExchange {
   protected void responseStarted(HttpHeaders headers) {
     if (streamRequested && upstreamStreams()) {
       tap = provider.adapter().stream(upstreamModel, clientWantsUsage);
-      HeaderMap out = exchange.getResponseHeaders();
-      exchange.setStatusCode(status);
-      out.put(Headers.CONTENT_TYPE, contentType);
-      out.put(Headers.CACHE_CONTROL, "no-cache");
-      out.put(HttpString.tryFromString("X-Accel-Buffering"), "no");
-      clientStream = new ClientStream(exchange);
+      clientStream = startClientStream();
     } else {
       collected = new ByteArrayOutputStream();
     }
@@ -96,14 +89,7 @@ final class ChatForwarder extends UpstreamExchange {
       }
       forward = ByteBuffer.wrap(joined.toByteArray());
     }
-    if (!forward.hasRemaining()) {
-      demand.more();
-      return;
-    }
-    clientStream.write(forward, () -> {
-      record.firstByteSent();
-      demand.more();
-    }, this::clientGone);
+    forward(clientStream, forward, demand);
   }
 
   @Override

@@ -9,9 +9,6 @@ import io.gatehouse.proxy.provider.anthropic.AnthropicErrors;
 import io.gatehouse.proxy.provider.anthropic.AnthropicResponses;
 import io.gatehouse.proxy.provider.anthropic.MessagesTap;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.util.HeaderMap;
-import io.undertow.util.Headers;
-import io.undertow.util.HttpString;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpHeaders;
@@ -58,12 +55,7 @@ final class MessagesForwarder extends UpstreamExchange {
   protected void responseStarted(HttpHeaders headers) {
     if (streamRequested && upstreamStreams()) {
       tap = new MessagesTap();
-      HeaderMap out = exchange.getResponseHeaders();
-      exchange.setStatusCode(status);
-      out.put(Headers.CONTENT_TYPE, contentType);
-      out.put(Headers.CACHE_CONTROL, "no-cache");
-      out.put(HttpString.tryFromString("X-Accel-Buffering"), "no");
-      clientStream = new ClientStream(exchange);
+      clientStream = startClientStream();
     } else {
       collected = new ByteArrayOutputStream();
     }
@@ -92,14 +84,7 @@ final class MessagesForwarder extends UpstreamExchange {
     }
     ByteBuffer forward = buffers.size() == 1 ? buffers.get(0) : join(buffers);
     tap.observe(forward);
-    if (!forward.hasRemaining()) {
-      demand.more();
-      return;
-    }
-    clientStream.write(forward, () -> {
-      record.firstByteSent();
-      demand.more();
-    }, this::clientGone);
+    forward(clientStream, forward, demand);
   }
 
   private static ByteBuffer join(List<ByteBuffer> buffers) {

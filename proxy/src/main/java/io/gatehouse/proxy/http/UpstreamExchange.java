@@ -160,6 +160,28 @@ abstract class UpstreamExchange implements UpstreamListener {
         && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
   }
 
+  /** Starts the client's event stream with the upstream's status: no caching, no proxy buffering. */
+  protected final ClientStream startClientStream() {
+    HeaderMap out = exchange.getResponseHeaders();
+    exchange.setStatusCode(status);
+    out.put(Headers.CONTENT_TYPE, contentType);
+    out.put(Headers.CACHE_CONTROL, "no-cache");
+    out.put(HttpString.tryFromString("X-Accel-Buffering"), "no");
+    return new ClientStream(exchange);
+  }
+
+  /** Writes one piece of a stream to the client and asks the upstream for more once it is out. */
+  protected final void forward(ClientStream clientStream, ByteBuffer piece, Demand demand) {
+    if (!piece.hasRemaining()) {
+      demand.more();
+      return;
+    }
+    clientStream.write(piece, () -> {
+      record.firstByteSent();
+      demand.more();
+    }, this::clientGone);
+  }
+
   /**
    * Appends {@code buffers} to {@code collected}; past {@link #MAX_BUFFERED_BODY} answers 502 and
    * returns false (the caller stops).
