@@ -32,8 +32,10 @@ import java.util.regex.Pattern;
  *   <li>String values are interpolated: {@code ${VAR}} (an error if VAR is unset) and
  *       {@code ${VAR:-default}} (default when VAR is unset or empty). Keys are not interpolated.
  *   <li>Zero-config: {@code OPENAI_API_KEY} / {@code OPENAI_BASE_URL} define provider {@code openai},
- *       {@code ANTHROPIC_API_KEY} / {@code ANTHROPIC_BASE_URL} provider {@code anthropic}, unless the
- *       file defines a provider of that name.
+ *       {@code ANTHROPIC_API_KEY} / {@code ANTHROPIC_BASE_URL} provider {@code anthropic},
+ *       {@code AZURE_OPENAI_API_KEY} + {@code AZURE_OPENAI_ENDPOINT} (+
+ *       {@code OPENAI_API_VERSION}) provider {@code azure} — the variables the providers' own SDKs read —
+ *       unless the file defines a provider of that name.
  *   <li>Environment wins over the file: {@code GATEHOUSE_PORT}, {@code GATEHOUSE_KAFKA_BOOTSTRAP}.
  * </ul>
  *
@@ -43,18 +45,25 @@ public final class ConfigLoader {
   public static final String OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
   /** Without {@code /v1}: the Messages path is {@code /v1/messages}, as in Anthropic's own SDKs. */
   public static final String ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
+  /** The newest GA data-plane version of Azure OpenAI's API when this was written. */
+  public static final String AZURE_DEFAULT_API_VERSION = "2024-10-21";
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_KAFKA_BOOTSTRAP = "localhost:9092";
 
   private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
   private static final Pattern PROVIDER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+  private static final Pattern API_VERSION = Pattern.compile("\\d{4}-\\d{2}-\\d{2}(-preview)?|v1|latest|preview");
+  /** The environment variable a type's key usually lives in, for messages. */
+  private static final Map<ProviderType, String> KEY_VARIABLES = Map.of(ProviderType.OPENAI, "OPENAI_API_KEY",
+      ProviderType.OPENAI_COMPATIBLE, "API_KEY", ProviderType.ANTHROPIC, "ANTHROPIC_API_KEY",
+ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY");
   /** Headers the JDK HTTP client sets itself and refuses to take from us. */
   private static final Set<String> RESTRICTED_HEADERS =
       Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding");
 
   private static final Set<String> TOP_KEYS = ordered("server", "providers", "models", "events");
   private static final Set<String> SERVER_KEYS = ordered("port", "host");
-  private static final Set<String> PROVIDER_KEYS = ordered("type", "base_url", "keys", "headers");
+  private static final Set<String> PROVIDER_KEYS = ordered("type", "base_url", "keys", "headers", "api_version");
   private static final Set<String> MODEL_KEYS = ordered("targets", "strategy");
   private static final Set<String> TARGET_KEYS = ordered("model", "weight");
   private static final Set<String> EVENTS_KEYS = ordered("kafka");
@@ -143,6 +152,14 @@ public final class ConfigLoader {
       String base = r.baseUrl(anthropicBase == null ? ANTHROPIC_DEFAULT_BASE_URL : anthropicBase, "ANTHROPIC_BASE_URL");
       providers.put("anthropic", new ProviderConfig("anthropic", ProviderType.ANTHROPIC, base, List.of(anthropicKey),
           Map.of(), "environment"));
+    }
+    String azureKey = blankToNull(env.get("AZURE_OPENAI_API_KEY"));
+    String azureEndpoint = blankToNull(env.get("AZURE_OPENAI_ENDPOINT"));
+    if (!providers.containsKey("azure") && azureKey != null && azureEndpoint != null) {
+      String version = blankToNull(env.get("OPENAI_API_VERSION"));
+      providers.put("azure", new ProviderConfig("azure", ProviderType.AZURE_OPENAI,
+          r.baseUrl(azureEndpoint, "AZURE_OPENAI_ENDPOINT"), List.of(azureKey), Map.of(), "environment",
+          version == null ? AZURE_DEFAULT_API_VERSION : version.strip()));
     }
 
     // models
@@ -301,6 +318,9 @@ public final class ConfigLoader {
         baseUrl = OPENAI_DEFAULT_BASE_URL;
       } else if (type == ProviderType.ANTHROPIC) {
         baseUrl = ANTHROPIC_DEFAULT_BASE_URL;
+      } else if (type == ProviderType.AZURE_OPENAI) {
+        throw new ConfigException(path + ".base_url", "missing; an azure-openai provider needs its resource "
+            + "endpoint, e.g. https://my-resource.openai.azure.com");
       } else {
         throw new ConfigException(path + ".base_url", "missing; an " + type.yamlName()
             + " provider needs the URL of its API, e.g. http://localhost:8000/v1");
@@ -318,13 +338,22 @@ public final class ConfigLoader {
           }
         }
       }
-      if (type == ProviderType.OPENAI && keys.isEmpty()) {
-        throw new ConfigException(path + ".keys", "a provider of type openai needs at least one key, "
-            + "e.g. keys: [\"${OPENAI_API_KEY}\"]");
+      if (type.needsKey() && keys.isEmpty()) {
+        throw new ConfigException(path + ".keys", "a provider of type " + type.yamlName()
+            + " needs at least one key, e.g. keys: [\"${" + KEY_VARIABLES.get(type) + "}\"]");
       }
-      if (type == ProviderType.ANTHROPIC && keys.isEmpty()) {
-        throw new ConfigException(path + ".keys", "a provider of type anthropic needs at least one key, "
-            + "e.g. keys: [\"${ANTHROPIC_API_KEY}\"]");
+      String apiVersion = null;
+      if (p.hasNonNull("api_version")) {
+        if (type != ProviderType.AZURE_OPENAI) {
+          throw new ConfigException(path + ".api_version", "only an azure-openai provider takes an api_version");
+        }
+        apiVersion = string(p.get("api_version"), path + ".api_version").strip();
+        if (!API_VERSION.matcher(apiVersion).matches()) {
+          throw new ConfigException(path + ".api_version", "expected a version such as "
+              + AZURE_DEFAULT_API_VERSION + " or 2025-04-01-preview, got '" + apiVersion + "'");
+        }
+      } else if (type == ProviderType.AZURE_OPENAI) {
+        apiVersion = AZURE_DEFAULT_API_VERSION;
       }
       Map<String, String> headers = new LinkedHashMap<>();
       if (p.hasNonNull("headers")) {
@@ -338,7 +367,7 @@ public final class ConfigLoader {
           headers.put(h.getKey(), string(h.getValue(), hPath));
         }
       }
-      return new ProviderConfig(name, type, baseUrl, keys, headers, "GATEHOUSE_CONFIG");
+      return new ProviderConfig(name, type, baseUrl, keys, headers, "GATEHOUSE_CONFIG", apiVersion);
     }
 
     ModelAlias alias(String name, JsonNode node, String path, Map<String, ProviderConfig> providers) {

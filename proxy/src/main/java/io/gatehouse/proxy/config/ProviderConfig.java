@@ -10,6 +10,7 @@ import java.util.Map;
  * @param baseUrl without a trailing slash, e.g. {@code https://api.openai.com/v1}
  * @param headers extra headers sent upstream on every request
  * @param origin where it was defined: {@code "GATEHOUSE_CONFIG"} or {@code "environment"}
+ * @param apiVersion Azure OpenAI's {@code api-version} query parameter; null for other types
  */
 public record ProviderConfig(
     String name,
@@ -17,7 +18,14 @@ public record ProviderConfig(
     String baseUrl,
     List<String> keys,
     Map<String, String> headers,
-    String origin) {
+    String origin,
+    String apiVersion) {
+
+  /** A provider of a type without an API version. */
+  public ProviderConfig(String name, ProviderType type, String baseUrl, List<String> keys, Map<String, String> headers,
+      String origin) {
+    this(name, type, baseUrl, keys, headers, origin, null);
+  }
 
   public ProviderConfig {
     keys = List.copyOf(keys);
@@ -27,6 +35,6 @@ public record ProviderConfig(
   @Override
   public String toString() {
     return "ProviderConfig[name=" + name + ", type=" + type.yamlName() + ", baseUrl=" + baseUrl
-        + ", keys=" + keys.size() + " (hidden), headers=" + headers.keySet() + ", origin=" + origin + "]";
+        + ", keys=" + keys.size() + " (hidden), headers=" + headers.keySet() + ", origin=" + origin + (apiVersion == null ? "" : ", apiVersion=" + apiVersion) + "]";
   }
 }

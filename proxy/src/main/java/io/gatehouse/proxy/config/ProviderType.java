@@ -10,7 +10,12 @@ public enum ProviderType {
   /** Anything that speaks OpenAI's chat completions API (vLLM, Ollama, LM Studio, …): keys optional. */
   OPENAI_COMPATIBLE("openai-compatible"),
   /** Anthropic's Messages API (clients still speak OpenAI; Gatehouse translates): a key is required. */
-  ANTHROPIC("anthropic");
+  ANTHROPIC("anthropic"),
+  /**
+   * Azure OpenAI: OpenAI's wire format at {@code /openai/deployments/{deployment}/...?api-version=},
+   * authenticated with an {@code api-key} header; the model name in a target is the deployment name.
+   */
+  AZURE_OPENAI("azure-openai");
 
   private final String yamlName;
 
@@ -21,6 +26,11 @@ public enum ProviderType {
   /** The spelling used in the YAML {@code type:} field. */
   public String yamlName() {
     return yamlName;
+  }
+
+  /** Whether a provider of this type cannot be called without a key. */
+  public boolean needsKey() {
+    return this != OPENAI_COMPATIBLE;
   }
 
   public static Optional<ProviderType> fromYaml(String name) {

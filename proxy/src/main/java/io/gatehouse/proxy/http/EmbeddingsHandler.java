@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.gatehouse.proxy.config.ProviderType;
 import io.gatehouse.proxy.events.EventSink;
 import io.gatehouse.proxy.events.PromptHash;
 import io.gatehouse.proxy.pipeline.Attribution;
@@ -22,9 +21,6 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import io.undertow.util.SameThreadExecutor;
 import java.io.IOException;
-import java.net.URI;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.xnio.IoUtils;
 
 /**
@@ -136,30 +132,19 @@ public final class EmbeddingsHandler implements HttpHandler {
     }
     RouteTable.Route route = (RouteTable.Route) resolution;
     Provider provider = route.provider();
-    if (provider.type() == ProviderType.ANTHROPIC) {
+    Provider.Credential credential = provider.nextCredential();
+    byte[] forwarded = route.upstreamModel().equals(modelName) ? body : ModelPatch.replace(body, route.upstreamModel());
+    UpstreamRequest upstreamRequest = provider.adapter().prepareEmbeddings(forwarded, route.upstreamModel(), credential.key());
+    if (upstreamRequest == null) {
       record.event().provider(provider.name()).route(route.route());
       reject(exchange, record, 400, "model", "unsupported_for_provider", "The model '" + modelName + "' routes to "
-          + "provider '" + provider.name() + "' of type anthropic, which has no embeddings API. /v1/embeddings "
-          + "goes only to providers of type openai or openai-compatible.");
+          + "provider '" + provider.name() + "' of type " + provider.type().yamlName() + ", which has no "
+          + "embeddings API behind /v1/embeddings. Embeddings go to providers of type openai, "
+          + "openai-compatible or azure-openai.");
       return;
     }
-    Provider.Credential credential = provider.nextCredential();
     String deployment = provider.deployment(credential.index(), route.upstreamModel());
     record.event().provider(provider.name()).deployment(deployment).route(route.route());
-    byte[] forwarded = route.upstreamModel().equals(modelName) ? body : ModelPatch.replace(body, route.upstreamModel());
-    new EmbeddingsForwarder(exchange, record, provider, deployment, route.upstreamModel())
-        .start(upstream, new UpstreamRequest(URI.create(provider.baseUrl() + "/embeddings"),
-            headers(provider, credential), forwarded));
-  }
-
-  /** The provider's configured headers and its key; nothing of the client's. */
-  private static Map<String, String> headers(Provider provider, Provider.Credential credential) {
-    Map<String, String> h = new LinkedHashMap<>(provider.headers());
-    h.put("Accept", "application/json");
-    h.put("User-Agent", "gatehouse-proxy");
-    if (credential.key() != null) {
-      h.put("Authorization", "Bearer " + credential.key());
-    }
-    return h;
+    new EmbeddingsForwarder(exchange, record, provider, deployment, route.upstreamModel()).start(upstream, upstreamRequest);
   }
 }

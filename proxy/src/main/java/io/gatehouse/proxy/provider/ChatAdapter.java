@@ -33,6 +33,16 @@ public interface ChatAdapter {
    */
   ErrorAnswer error(int status, byte[] body);
 
+  /**
+   * The upstream request for an OpenAI embeddings request, or null when this provider type has no
+   * embeddings API behind {@code /v1/embeddings}. The answer is relayed to the client as is.
+   *
+   * @param body the client's body with {@code model} already set to {@code upstreamModel}
+   */
+  default UpstreamRequest prepareEmbeddings(byte[] body, String upstreamModel, String key) {
+    return null;
+  }
+
   /** A fresh translator for one streamed answer. */
   ChatStream stream(String upstreamModel, boolean clientWantsUsage);
 

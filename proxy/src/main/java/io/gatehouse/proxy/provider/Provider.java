@@ -3,6 +3,7 @@ package io.gatehouse.proxy.provider;
 import io.gatehouse.proxy.config.ProviderConfig;
 import io.gatehouse.proxy.config.ProviderType;
 import io.gatehouse.proxy.provider.anthropic.AnthropicAdapter;
+import io.gatehouse.proxy.provider.azure.AzureOpenAiAdapter;
 import io.gatehouse.proxy.provider.openai.OpenAiAdapter;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ public final class Provider {
     this.adapter = switch (config.type()) {
       case OPENAI, OPENAI_COMPATIBLE -> new OpenAiAdapter(config.baseUrl(), config.headers());
       case ANTHROPIC -> new AnthropicAdapter(config.baseUrl(), config.headers());
+      case AZURE_OPENAI -> new AzureOpenAiAdapter(config.baseUrl(), config.apiVersion(), config.headers());
     };
   }
 

@@ -10,10 +10,13 @@ import java.util.Map;
 
 /**
  * OpenAI and openai-compatible providers: the request passes through with {@code model} replaced,
- * answers pass through untouched and are only read for the event. Thread-safe.
+ * answers pass through untouched and are only read for the event. Providers that speak the same wire
+ * format at other URLs or with another auth header (Azure OpenAI) override {@link #chatUri},
+ * {@link #embeddingsUri} and {@link #authorize}. Thread-safe.
  */
-public final class OpenAiAdapter implements ChatAdapter {
+public class OpenAiAdapter implements ChatAdapter {
   private final URI chatCompletions;
+  private final URI embeddings;
   private final Map<String, String> headers;
 
   /**
@@ -22,18 +25,44 @@ public final class OpenAiAdapter implements ChatAdapter {
    */
   public OpenAiAdapter(String baseUrl, Map<String, String> headers) {
     this.chatCompletions = URI.create(baseUrl + "/chat/completions");
+    this.embeddings = URI.create(baseUrl + "/embeddings");
     this.headers = headers;
+  }
+
+  /** Where chat completions for {@code upstreamModel} go. */
+  protected URI chatUri(String upstreamModel) {
+    return chatCompletions;
+  }
+
+  /** Where embeddings for {@code upstreamModel} go. */
+  protected URI embeddingsUri(String upstreamModel) {
+    return embeddings;
+  }
+
+  /** Adds the provider key to upstream headers. */
+  protected void authorize(Map<String, String> upstreamHeaders, String key) {
+    upstreamHeaders.put("Authorization", "Bearer " + key);
   }
 
   @Override
   public Prepared prepare(ObjectNode request, String upstreamModel, boolean stream, String key) {
+    return new Ready(new UpstreamRequest(chatUri(upstreamModel), headers(stream ? "text/event-stream" : "application/json", key),
+        OpenAiChat.upstreamBody(request, upstreamModel, stream)));
+  }
+
+  @Override
+  public UpstreamRequest prepareEmbeddings(byte[] body, String upstreamModel, String key) {
+    return new UpstreamRequest(embeddingsUri(upstreamModel), headers("application/json", key), body);
+  }
+
+  private Map<String, String> headers(String accept, String key) {
     Map<String, String> h = new LinkedHashMap<>(headers);
-    h.put("Accept", stream ? "text/event-stream" : "application/json");
+    h.put("Accept", accept);
     h.put("User-Agent", "gatehouse-proxy");
     if (key != null) {
-      h.put("Authorization", "Bearer " + key);
+      authorize(h, key);
     }
-    return new Ready(new UpstreamRequest(chatCompletions, h, OpenAiChat.upstreamBody(request, upstreamModel, stream)));
+    return h;
   }
 
   @Override
