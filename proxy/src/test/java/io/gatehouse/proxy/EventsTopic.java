@@ -15,13 +15,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads a topic from the beginning and finds events by id, polling with a deadline. Test-only; one thread. */
-final class EventsTopic implements AutoCloseable {
+public final class EventsTopic implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
   private final Map<String, GatehouseEvent> byId = new HashMap<>();
   private final Map<String, String> rawById = new HashMap<>();
   private final Map<String, Integer> countById = new HashMap<>();
 
-  EventsTopic(String bootstrap, String topic) {
+  public EventsTopic(String bootstrap, String topic) {
     consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
@@ -32,7 +32,7 @@ final class EventsTopic implements AutoCloseable {
   }
 
   /** The event with this id; fails after {@code timeout}. */
-  GatehouseEvent await(String eventId, Duration timeout) {
+  public GatehouseEvent await(String eventId, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!byId.containsKey(eventId)) {
       if (System.nanoTime() > deadline) {
@@ -52,17 +52,17 @@ final class EventsTopic implements AutoCloseable {
   }
 
   /** The JSON exactly as published. */
-  String raw(String eventId) {
+  public String raw(String eventId) {
     return rawById.get(eventId);
   }
 
   /** How many records carried this id so far. */
-  int count(String eventId) {
+  public int count(String eventId) {
     return countById.getOrDefault(eventId, 0);
   }
 
   /** Keeps polling for {@code d} to let duplicates (if any) arrive. Bounded; used once per test. */
-  void drain(Duration d) {
+  public void drain(Duration d) {
     long deadline = System.nanoTime() + d.toNanos();
     while (System.nanoTime() < deadline) {
       for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {

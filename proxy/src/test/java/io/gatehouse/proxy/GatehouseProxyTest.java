@@ -289,7 +289,7 @@ class GatehouseProxyTest {
     assertThat(e1.errorClass()).isEqualTo("invalid_request_error");
     assertThat(e1.errorMessage()).contains("not valid JSON");
 
-    HttpResponse<String> noModel = raw("POST", "/v1/chat/completions", "{\"messages\":[]}");
+    HttpResponse<String> noModel = raw("POST", "/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
     assertThat(openAiError(noModel, 400).path("param").asText()).isEqualTo("model");
     assertThat(eventOf(noModel).status()).isEqualTo(400);
 
@@ -335,7 +335,7 @@ class GatehouseProxyTest {
     });
 
     HttpResponse<String> html = raw("POST", "/v1/chat/completions",
-        "{\"model\":\"fake/gpt-4o-mini@html-502\",\"messages\":[]}");
+        "{\"model\":\"fake/gpt-4o-mini@html-502\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
     JsonNode wrapped = openAiError(html, 502);
     assertThat(wrapped.path("type").asText()).isEqualTo("upstream_error");
     assertThat(wrapped.path("message").asText()).contains("Provider 'fake'").contains("non-JSON");

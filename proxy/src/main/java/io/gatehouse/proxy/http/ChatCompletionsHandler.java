@@ -114,6 +114,11 @@ public final class ChatCompletionsHandler implements HttpHandler {
     }
     String modelName = model == null || model.isNull() ? null : model.asText();
     record.event().modelRequested(modelName);
+    ChatRequestCheck.Violation violation = ChatRequestCheck.check(request);
+    if (violation != null) {
+      reject(exchange, record, 400, violation.param(), violation.code(), violation.message());
+      return;
+    }
     RouteTable.Resolution resolution = routes.resolve(modelName);
     if (resolution instanceof RouteTable.RouteError error) {
       reject(exchange, record, error.status(), "model", error.code(), error.message());

@@ -278,9 +278,24 @@ abstract class UpstreamExchange implements UpstreamListener {
 
   /** {@code ": <first 200 bytes>"} of a body for a message, or {@code "."} when it is empty. */
   static String snippet(byte[] body) {
-    String snippet = new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8).strip();
+    String text = new String(body, 0, Math.min(body.length, 4096), StandardCharsets.UTF_8);
+    if (HTML.matcher(text).find()) { // a load balancer's page: its title (or its text), not its markup
+      java.util.regex.Matcher title = HTML_TITLE.matcher(text);
+      text = title.find() ? title.group(1) : HTML_TAG.matcher(text).replaceAll(" ");
+    }
+    String snippet = WHITESPACE.matcher(text).replaceAll(" ").strip();
+    if (snippet.length() > 200) {
+      snippet = snippet.substring(0, 200) + "…";
+    }
     return snippet.isEmpty() ? "." : ": " + snippet;
   }
+
+  private static final java.util.regex.Pattern HTML =
+      java.util.regex.Pattern.compile("^\\s*<(!doctype|html|head|body)", java.util.regex.Pattern.CASE_INSENSITIVE);
+  private static final java.util.regex.Pattern HTML_TITLE =
+      java.util.regex.Pattern.compile("<title[^>]*>([^<]*)</title>", java.util.regex.Pattern.CASE_INSENSITIVE);
+  private static final java.util.regex.Pattern HTML_TAG = java.util.regex.Pattern.compile("<[^>]*>");
+  private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
 
   /** A short, human reason for a transport failure (JDK messages are often null or class names). */
   static String reason(Throwable error, String failureClass) {

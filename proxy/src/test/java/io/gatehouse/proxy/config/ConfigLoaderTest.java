@@ -133,11 +133,11 @@ class ConfigLoaderTest {
     fails(providers + "models: { smart: { strategy: random, targets: [openai/x] } }", Map.of(),
         "models.smart.strategy: unknown strategy 'random'; one of: priority, weighted");
     fails("providers: { local: { type: openai-compatible, base_ur: \"http://l\" } }", Map.of(),
-        "providers.local.base_ur: unknown key; allowed here: type, base_url, keys, headers");
+        "providers.local.base_ur: unknown key; allowed here: type, base_url, keys, headers, api_version");
     fails("providers: { local: { base_url: \"http://l\" } }", Map.of(),
-        "providers.local.type: missing; one of: openai, openai-compatible, anthropic");
+        "providers.local.type: missing; one of: openai, openai-compatible, anthropic, azure-openai");
     fails("providers: { local: { type: anthropc } }", Map.of(),
-        "providers.local.type: unknown provider type 'anthropc'; one of: openai, openai-compatible, anthropic");
+        "providers.local.type: unknown provider type 'anthropc'; one of: openai, openai-compatible, anthropic, azure-openai");
     fails("providers: { claude: { type: anthropic } }", Map.of(),
         "providers.claude.keys: a provider of type anthropic needs at least one key, e.g. keys: [\"${ANTHROPIC_API_KEY}\"]");
     fails("providers: { claude: { type: anthropic, keys: [k], base_url: \"api.anthropic.com\" } }", Map.of(),
@@ -197,5 +197,40 @@ class ConfigLoaderTest {
     assertThat(c.providers().get("anthropic").type()).isEqualTo(ProviderType.ANTHROPIC);
     assertThat(c.providers().get("anthropic").keys()).containsExactly("sk-ant-x");
     assertThat(c.models()).containsKeys("chat-default", "smart");
+  }
+
+  private static GatehouseConfig load(String yaml) {
+    return ConfigLoader.parse(yaml, "g.yaml", Map.of());
+  }
+
+  @Test
+  void azureOpenAiNeedsAnEndpointAndAKeyAndDefaultsItsApiVersion() {
+    GatehouseConfig config = load("providers:\n  az:\n    type: azure-openai\n"
+        + "    base_url: https://my-resource.openai.azure.com/\n    keys: [k1]\n");
+    ProviderConfig az = config.providers().get("az");
+    assertThat(az.baseUrl()).isEqualTo("https://my-resource.openai.azure.com");
+    assertThat(az.apiVersion()).isEqualTo(ConfigLoader.AZURE_DEFAULT_API_VERSION);
+    assertThat(az.toString()).doesNotContain("k1");
+
+    assertThatThrownBy(() -> load("providers:\n  az:\n    type: azure-openai\n    keys: [k1]\n"))
+        .hasMessageStartingWith("providers.az.base_url: missing; an azure-openai provider needs its resource endpoint");
+    assertThatThrownBy(() -> load("providers:\n  az:\n    type: azure-openai\n    base_url: https://x.openai.azure.com\n"))
+        .hasMessage("providers.az.keys: a provider of type azure-openai needs at least one key, "
+            + "e.g. keys: [\"${AZURE_OPENAI_API_KEY}\"]");
+    assertThatThrownBy(() -> load("providers:\n  az:\n    type: azure-openai\n    base_url: https://x.openai.azure.com\n"
+        + "    keys: [k]\n    api_version: last-tuesday\n"))
+        .hasMessageStartingWith("providers.az.api_version: expected a version such as 2024-10-21");
+    assertThatThrownBy(() -> load("providers:\n  o:\n    type: openai\n    keys: [k]\n    api_version: 2024-10-21\n"))
+        .hasMessage("providers.o.api_version: only an azure-openai provider takes an api_version");
+  }
+
+  @Test
+  void azureOpenAiFromTheVariablesItsSdkReads() {
+    GatehouseConfig config = ConfigLoader.load(Map.of("AZURE_OPENAI_API_KEY", "az-key",
+        "AZURE_OPENAI_ENDPOINT", "https://my-resource.openai.azure.com", "OPENAI_API_VERSION", "2025-04-01-preview"));
+    ProviderConfig az = config.providers().get("azure");
+    assertThat(az.type()).isEqualTo(ProviderType.AZURE_OPENAI);
+    assertThat(az.apiVersion()).isEqualTo("2025-04-01-preview");
+    assertThat(az.keys()).containsExactly("az-key");
   }
 }

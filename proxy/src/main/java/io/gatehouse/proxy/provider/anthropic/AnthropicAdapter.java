@@ -61,7 +61,8 @@ public final class AnthropicAdapter implements ChatAdapter {
     if (message == null || !message.isObject() || !message.has("content")) {
       return null;
     }
-    ObjectNode completion = AnthropicResponses.toChatCompletion(message, upstreamModel);
+    // the client learns which model answered, as OpenAI reports e.g. gpt-4o-mini-2024-07-18
+    ObjectNode completion = AnthropicResponses.toChatCompletion(message, message.path("model").asText(upstreamModel));
     JsonNode choice = completion.path("choices").path(0);
     JsonNode content = choice.path("message").get("content");
     AnthropicUsage usage = AnthropicResponses.usage(message);
@@ -76,7 +77,11 @@ public final class AnthropicAdapter implements ChatAdapter {
 
   @Override
   public ErrorAnswer error(int status, byte[] body) {
-    AnthropicErrors.OpenAiError e = AnthropicErrors.toOpenAi(status, parse(body));
+    JsonNode parsed = parse(body);
+    if (parsed == null) {
+      return null; // an HTML page or the like: the forwarder names the provider and quotes the page
+    }
+    AnthropicErrors.OpenAiError e = AnthropicErrors.toOpenAi(status, parsed);
     JsonNode error = e.body().path("error");
     try {
       return new ErrorAnswer(e.status(), JSON.writeValueAsBytes(e.body()), error.path("type").asText(null),

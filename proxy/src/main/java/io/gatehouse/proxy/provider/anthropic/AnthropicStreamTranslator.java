@@ -55,7 +55,8 @@ public final class AnthropicStreamTranslator {
   }
 
   /**
-   * @param modelForClient the {@code model} every chunk carries (the name the client asked for)
+   * @param modelForClient the {@code model} of chunks until {@code message_start} names the model that
+   *     answers (every chunk after it carries that one, as OpenAI names the dated model)
    * @param includeUsage whether the client asked for {@code stream_options.include_usage}
    * @param created the {@code created} field of every chunk, epoch seconds
    */
@@ -225,7 +226,7 @@ public final class AnthropicStreamTranslator {
     g.writeStringField("id", id);
     g.writeStringField("object", "chat.completion.chunk");
     g.writeNumberField("created", created);
-    g.writeStringField("model", modelForClient);
+    g.writeStringField("model", upstreamModel != null ? upstreamModel : modelForClient);
   }
 
   private static String write(Writes body) {

@@ -71,10 +71,19 @@ public class OpenAiAdapter implements ChatAdapter {
     return new Answer(body, c.model() == null ? upstreamModel : c.model(), c.finishReason(), c.text(), c.usage());
   }
 
+  /**
+   * OpenAI's {@code {"error": {...}}} passes through as is; the flat {@code {"object": "error",
+   * "message": ...}} some compatible servers (older vLLM, some proxies) answer is rewrapped in OpenAI's
+   * shape so the client's SDK finds the message.
+   */
   @Override
   public ErrorAnswer error(int status, byte[] body) {
     String[] error = OpenAiChat.errorOf(body);
-    return error == null ? null : new ErrorAnswer(status, body, error[1], error[0]);
+    if (error != null) {
+      return new ErrorAnswer(status, body, error[1], error[0]);
+    }
+    OpenAiChat.FlatError flat = OpenAiChat.flatErrorOf(body);
+    return flat == null ? null : new ErrorAnswer(status, flat.wrapped(), flat.type(), flat.message());
   }
 
   @Override

@@ -91,6 +91,32 @@ public final class OpenAiChat {
     return null;
   }
 
+  /** A flat {@code {"object":"error","message":...}} body and the same in OpenAI's shape. */
+  public record FlatError(String message, String type, byte[] wrapped) {}
+
+  /**
+   * A flat error body ({@code {"object": "error", "message": ..., "type": ..., "param": ..., "code":
+   * ...}}, as older vLLM answers), or null for anything else.
+   */
+  public static FlatError flatErrorOf(byte[] body) {
+    try {
+      JsonNode root = JSON.readTree(body);
+      if (root == null || !root.isObject() || !"error".equals(root.path("object").asText())
+          || !root.path("message").isTextual()) {
+        return null;
+      }
+      ObjectNode wrapped = JSON.createObjectNode();
+      ObjectNode error = wrapped.putObject("error");
+      error.put("message", root.path("message").asText());
+      error.set("type", root.path("type").isTextual() ? root.get("type") : error.textNode("upstream_error"));
+      error.set("param", root.hasNonNull("param") ? root.get("param") : error.nullNode());
+      error.set("code", root.hasNonNull("code") ? root.get("code") : error.nullNode());
+      return new FlatError(root.path("message").asText(), error.path("type").asText(), JSON.writeValueAsBytes(wrapped));
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   static Long longOrNull(JsonNode n) {
     return n != null && n.isNumber() ? n.asLong() : null;
   }

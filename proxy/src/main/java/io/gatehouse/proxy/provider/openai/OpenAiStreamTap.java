@@ -136,8 +136,9 @@ public final class OpenAiStreamTap implements ChatStream {
     if (chunk == null || !chunk.isObject()) {
       return true;
     }
-    if (model == null) {
-      model = OpenAiChat.textOrNull(chunk.get("model"));
+    if (model == null) { // Azure's leading prompt_filter_results chunk names model ""
+      String named = OpenAiChat.textOrNull(chunk.get("model"));
+      model = named == null || named.isEmpty() ? null : named;
     }
     JsonNode error = chunk.get("error");
     if (error != null && error.isObject()) {

@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Test;
 
 class AnthropicStreamTranslatorTest {
   private static final String HEAD_TEXT = "{\"id\":\"msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY\","
-      + "\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"smart\",";
+      + "\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"claude-sonnet-4-5-20250929\",";
   private static final String HEAD_TOOL = "{\"id\":\"msg_014p7gG3wDgGV9EUtLvnow3U\","
-      + "\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"smart\",";
+      + "\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"claude-sonnet-4-5-20250929\",";
 
   private static String choice(String delta, String finish) {
     return "\"choices\":[{\"index\":0,\"delta\":" + delta + ",\"logprobs\":null,\"finish_reason\":"

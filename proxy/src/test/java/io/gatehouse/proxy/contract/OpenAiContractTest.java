@@ -1,0 +1,33 @@
+package io.gatehouse.proxy.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gatehouse.testsupport.fake.FixtureProvider;
+
+/** OpenAI itself: the request passes through with the model set; the key travels as a Bearer token. */
+class OpenAiContractTest extends ChatAdapterContractTest {
+  @Override
+  protected String dialect() {
+    return "openai";
+  }
+
+  @Override
+  protected String providerYaml(String origin) {
+    return "    type: openai\n    base_url: " + origin + "/v1\n    keys: [" + PROVIDER_KEY + "]\n";
+  }
+
+  @Override
+  protected String answeringModel() {
+    return "gpt-4o-mini-2024-07-18";
+  }
+
+  @Override
+  protected void assertUpstreamRequest(FixtureProvider.Recorded request, String fxModel, boolean stream) {
+    assertThat(request.path()).isEqualTo("/v1/chat/completions");
+    assertThat(request.header("authorization")).isEqualTo("Bearer " + PROVIDER_KEY);
+    assertThat(request.bodyText()).contains("\"model\":\"" + fxModel + "\"");
+    if (stream) {
+      assertThat(request.bodyText()).contains("\"stream\":true").contains("\"include_usage\":true");
+    }
+  }
+}
