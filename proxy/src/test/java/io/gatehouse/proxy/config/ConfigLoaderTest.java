@@ -198,4 +198,38 @@ class ConfigLoaderTest {
     assertThat(c.providers().get("anthropic").keys()).containsExactly("sk-ant-x");
     assertThat(c.models()).containsKeys("chat-default", "smart");
   }
+
+  @Test
+  void geminiProvidersFromTheFileAndFromTheEnvironment() {
+    GatehouseConfig file = ConfigLoader.parse(String.join("\n",
+        "providers:",
+        "  google: { type: gemini, keys: [\"${GK}\"] }",
+        "  proxied: { type: gemini, base_url: \"http://gw:8080/\", keys: [k] }",
+        "models: { m: { targets: [google/gemini-2.5-flash] } }"), null, Map.of("GK", "AIza-1"));
+    ProviderConfig google = file.providers().get("google");
+    assertThat(google.type()).isEqualTo(ProviderType.GEMINI);
+    assertThat(google.baseUrl()).isEqualTo("https://generativelanguage.googleapis.com");
+    assertThat(google.keys()).containsExactly("AIza-1");
+    assertThat(file.providers().get("proxied").baseUrl()).isEqualTo("http://gw:8080");
+
+    GatehouseConfig env = ConfigLoader.load(Map.of("GEMINI_API_KEY", "AIza-z"));
+    assertThat(env.providers()).containsOnlyKeys("gemini");
+    ProviderConfig g = env.providers().get("gemini");
+    assertThat(g.type()).isEqualTo(ProviderType.GEMINI);
+    assertThat(g.baseUrl()).isEqualTo(ConfigLoader.GEMINI_DEFAULT_BASE_URL);
+    assertThat(g.keys()).containsExactly("AIza-z");
+    assertThat(g.origin()).isEqualTo("environment");
+    // GOOGLE_API_KEY, which Google's SDKs also read, when GEMINI_API_KEY is unset; GEMINI_API_KEY wins
+    assertThat(ConfigLoader.load(Map.of("GOOGLE_API_KEY", "g")).providers().get("gemini").keys()).containsExactly("g");
+    assertThat(ConfigLoader.load(Map.of("GOOGLE_API_KEY", "g", "GEMINI_API_KEY", "m")).providers().get("gemini").keys())
+        .containsExactly("m");
+    assertThat(ConfigLoader.load(Map.of("GEMINI_API_KEY", "k", "GEMINI_BASE_URL", "http://fake:9/")).providers()
+        .get("gemini").baseUrl()).isEqualTo("http://fake:9");
+    assertThat(ConfigLoader.load(Map.of("GEMINI_BASE_URL", "http://fake:9")).providers()).isEmpty();
+    GatehouseConfig shadowed = ConfigLoader.parse("providers: { gemini: { type: gemini, keys: [f] } }", null,
+        Map.of("GEMINI_API_KEY", "e"));
+    assertThat(shadowed.providers().get("gemini").keys()).containsExactly("f");
+    fails("providers: { google: { type: gemini } }", Map.of(),
+        "providers.google.keys: a provider of type gemini needs at least one key, e.g. keys: [\"${GEMINI_API_KEY}\"]");
+  }
 }
