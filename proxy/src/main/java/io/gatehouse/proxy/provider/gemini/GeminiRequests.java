@@ -34,7 +34,8 @@ import java.util.Map;
  *       medium 8192, high 24576);
  *   <li>translated into {@code tools} / {@code toolConfig}: {@code tools} (function tools; the
  *       parameters are JSON Schema, sent as {@code parametersJsonSchema}) and {@code tool_choice};
- *   <li>not sent, as they do not change the answer: {@code stream} (the URL decides),
+ *   <li>not sent, as they do not change the answer: {@code stream} (checked to be a boolean; the URL
+ *       decides),
  *       {@code stream_options} (Gemini always reports usage), {@code parallel_tool_calls},
  *       {@code user}, {@code metadata}, {@code store}, {@code service_tier}, {@code prediction};
  *   <li>refused, because the answer would silently differ: {@code logprobs} / {@code top_logprobs},
@@ -60,6 +61,10 @@ public final class GeminiRequests {
    * @throws TranslationException when the request cannot be expressed for Gemini models
    */
   public static ObjectNode fromChatCompletion(ObjectNode openAiRequest) {
+    JsonNode stream = openAiRequest.get("stream");
+    if (stream != null && !stream.isNull() && !stream.isBoolean()) {
+      throw new TranslationException("stream", "must be true or false");
+    }
     refuseUnsupported(openAiRequest);
     ObjectNode out = NODES.objectNode();
     translateMessages(openAiRequest.get("messages"), out);
@@ -332,11 +337,14 @@ public final class GeminiRequests {
 
   private static void translateTools(ObjectNode request, ObjectNode out) {
     JsonNode tools = request.get("tools");
-    if (tools == null || tools.isNull() || tools.isEmpty()) {
-      return; // without tools there is nothing to choose; OpenAI allows tool_choice "none" alone
+    if (tools == null || tools.isNull()) {
+      return;
     }
     if (!tools.isArray()) {
       throw new TranslationException("tools", "must be an array");
+    }
+    if (tools.isEmpty()) {
+      return; // without tools there is nothing to choose; OpenAI allows tool_choice "none" alone
     }
     ArrayNode declarations = out.putArray("tools").addObject().putArray("functionDeclarations");
     for (int i = 0; i < tools.size(); i++) {

@@ -110,6 +110,9 @@ class GeminiRequestsTest {
     assertRefused("{\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}", "messages", "at least one user");
     assertRefused("{\"messages\":[{\"role\":\"user\",\"content\":\"\"}]}", "messages[0].content", "must not be empty");
     assertRefused("{\"messages\":[{\"role\":\"function\",\"content\":\"x\"}]}", "messages[0].role", "'function'");
+    assertRefused("{\"messages\":[{\"content\":\"x\"}]}", "messages[0].role", "unsupported role");
+    assertRefused("{" + HI + ",\"stream\":\"yes\"}", "stream", "true or false");
+    assertRefused("{" + HI + ",\"tools\":{}}", "tools", "array");
   }
 
   @Test
