@@ -44,7 +44,7 @@ import java.util.Map;
  * </ul>
  * A refusal is a {@link TranslationException} naming the OpenAI path of the offending value.
  */
-public final class GeminiRequests {
+final class GeminiRequests {
   /** Prefix of file URIs of the Gemini Files API, which Gemini reads itself. */
   static final String FILES_API_PREFIX = "https://generativelanguage.googleapis.com/";
 
@@ -60,7 +60,7 @@ public final class GeminiRequests {
    *
    * @throws TranslationException when the request cannot be expressed for Gemini models
    */
-  public static ObjectNode fromChatCompletion(ObjectNode openAiRequest) {
+  static ObjectNode fromChatCompletion(ObjectNode openAiRequest) {
     JsonNode stream = openAiRequest.get("stream");
     if (stream != null && !stream.isNull() && !stream.isBoolean()) {
       throw new TranslationException("stream", "must be true or false");
