@@ -34,8 +34,9 @@ import java.util.regex.Pattern;
  *   <li>Zero-config: {@code OPENAI_API_KEY} / {@code OPENAI_BASE_URL} define provider {@code openai},
  *       {@code ANTHROPIC_API_KEY} / {@code ANTHROPIC_BASE_URL} provider {@code anthropic},
  *       {@code AZURE_OPENAI_API_KEY} + {@code AZURE_OPENAI_ENDPOINT} (+
- *       {@code OPENAI_API_VERSION}) provider {@code azure} — the variables the providers' own SDKs read —
- *       unless the file defines a provider of that name.
+ *       {@code OPENAI_API_VERSION}) provider {@code azure}, {@code GEMINI_API_KEY} (or
+ *       {@code GOOGLE_API_KEY}) / {@code GEMINI_BASE_URL} provider {@code gemini} — the variables the
+ *       providers' own SDKs read — unless the file defines a provider of that name.
  *   <li>Environment wins over the file: {@code GATEHOUSE_PORT}, {@code GATEHOUSE_KAFKA_BOOTSTRAP}.
  * </ul>
  *
@@ -45,6 +46,8 @@ public final class ConfigLoader {
   public static final String OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
   /** Without {@code /v1}: the Messages path is {@code /v1/messages}, as in Anthropic's own SDKs. */
   public static final String ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
+  /** Without {@code /v1beta}: the adapter adds the API version, as Google's own SDKs do. */
+  public static final String GEMINI_DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
   /** The newest GA data-plane version of Azure OpenAI's API when this was written. */
   public static final String AZURE_DEFAULT_API_VERSION = "2024-10-21";
   public static final int DEFAULT_PORT = 8080;
@@ -56,7 +59,7 @@ public final class ConfigLoader {
   /** The environment variable a type's key usually lives in, for messages. */
   private static final Map<ProviderType, String> KEY_VARIABLES = Map.of(ProviderType.OPENAI, "OPENAI_API_KEY",
       ProviderType.OPENAI_COMPATIBLE, "API_KEY", ProviderType.ANTHROPIC, "ANTHROPIC_API_KEY",
-ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY");
+ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_API_KEY");
   /** Headers the JDK HTTP client sets itself and refuses to take from us. */
   private static final Set<String> RESTRICTED_HEADERS =
       Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding");
@@ -152,6 +155,16 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY");
       String base = r.baseUrl(anthropicBase == null ? ANTHROPIC_DEFAULT_BASE_URL : anthropicBase, "ANTHROPIC_BASE_URL");
       providers.put("anthropic", new ProviderConfig("anthropic", ProviderType.ANTHROPIC, base, List.of(anthropicKey),
           Map.of(), "environment"));
+    }
+    String geminiKey = blankToNull(env.get("GEMINI_API_KEY"));
+    if (geminiKey == null) {
+      geminiKey = blankToNull(env.get("GOOGLE_API_KEY"));
+    }
+    if (!providers.containsKey("gemini") && geminiKey != null) {
+      String geminiBase = blankToNull(env.get("GEMINI_BASE_URL"));
+      String base = r.baseUrl(geminiBase == null ? GEMINI_DEFAULT_BASE_URL : geminiBase, "GEMINI_BASE_URL");
+      providers.put("gemini", new ProviderConfig("gemini", ProviderType.GEMINI, base, List.of(geminiKey), Map.of(),
+          "environment"));
     }
     String azureKey = blankToNull(env.get("AZURE_OPENAI_API_KEY"));
     String azureEndpoint = blankToNull(env.get("AZURE_OPENAI_ENDPOINT"));
@@ -318,6 +331,8 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY");
         baseUrl = OPENAI_DEFAULT_BASE_URL;
       } else if (type == ProviderType.ANTHROPIC) {
         baseUrl = ANTHROPIC_DEFAULT_BASE_URL;
+      } else if (type == ProviderType.GEMINI) {
+        baseUrl = GEMINI_DEFAULT_BASE_URL;
       } else if (type == ProviderType.AZURE_OPENAI) {
         throw new ConfigException(path + ".base_url", "missing; an azure-openai provider needs its resource "
             + "endpoint, e.g. https://my-resource.openai.azure.com");

@@ -15,7 +15,12 @@ public enum ProviderType {
    * Azure OpenAI: OpenAI's wire format at {@code /openai/deployments/{deployment}/...?api-version=},
    * authenticated with an {@code api-key} header; the model name in a target is the deployment name.
    */
-  AZURE_OPENAI("azure-openai");
+  AZURE_OPENAI("azure-openai"),
+  /**
+   * Google's Gemini API ({@code generateContent} / {@code streamGenerateContent}; clients still speak
+   * OpenAI, Gatehouse translates): a key is required, sent as {@code x-goog-api-key}.
+   */
+  GEMINI("gemini");
 
   private final String yamlName;
 

@@ -4,6 +4,7 @@ import io.gatehouse.proxy.config.ProviderConfig;
 import io.gatehouse.proxy.config.ProviderType;
 import io.gatehouse.proxy.provider.anthropic.AnthropicAdapter;
 import io.gatehouse.proxy.provider.azure.AzureOpenAiAdapter;
+import io.gatehouse.proxy.provider.gemini.GeminiAdapter;
 import io.gatehouse.proxy.provider.openai.OpenAiAdapter;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ public final class Provider {
       case OPENAI, OPENAI_COMPATIBLE -> new OpenAiAdapter(config.baseUrl(), config.headers());
       case ANTHROPIC -> new AnthropicAdapter(config.baseUrl(), config.headers());
       case AZURE_OPENAI -> new AzureOpenAiAdapter(config.baseUrl(), config.apiVersion(), config.headers());
+      case GEMINI -> new GeminiAdapter(config.baseUrl(), config.headers());
     };
   }
 

@@ -135,9 +135,9 @@ class ConfigLoaderTest {
     fails("providers: { local: { type: openai-compatible, base_ur: \"http://l\" } }", Map.of(),
         "providers.local.base_ur: unknown key; allowed here: type, base_url, keys, headers, api_version");
     fails("providers: { local: { base_url: \"http://l\" } }", Map.of(),
-        "providers.local.type: missing; one of: openai, openai-compatible, anthropic, azure-openai");
+        "providers.local.type: missing; one of: openai, openai-compatible, anthropic, azure-openai, gemini");
     fails("providers: { local: { type: anthropc } }", Map.of(),
-        "providers.local.type: unknown provider type 'anthropc'; one of: openai, openai-compatible, anthropic, azure-openai");
+        "providers.local.type: unknown provider type 'anthropc'; one of: openai, openai-compatible, anthropic, azure-openai, gemini");
     fails("providers: { claude: { type: anthropic } }", Map.of(),
         "providers.claude.keys: a provider of type anthropic needs at least one key, e.g. keys: [\"${ANTHROPIC_API_KEY}\"]");
     fails("providers: { claude: { type: anthropic, keys: [k], base_url: \"api.anthropic.com\" } }", Map.of(),
@@ -232,5 +232,39 @@ class ConfigLoaderTest {
     assertThat(az.type()).isEqualTo(ProviderType.AZURE_OPENAI);
     assertThat(az.apiVersion()).isEqualTo("2025-04-01-preview");
     assertThat(az.keys()).containsExactly("az-key");
+  }
+
+  @Test
+  void geminiProvidersFromTheFileAndFromTheEnvironment() {
+    GatehouseConfig file = ConfigLoader.parse(String.join("\n",
+        "providers:",
+        "  google: { type: gemini, keys: [\"${GK}\"] }",
+        "  proxied: { type: gemini, base_url: \"http://gw:8080/\", keys: [k] }",
+        "models: { m: { targets: [google/gemini-2.5-flash] } }"), null, Map.of("GK", "AIza-1"));
+    ProviderConfig google = file.providers().get("google");
+    assertThat(google.type()).isEqualTo(ProviderType.GEMINI);
+    assertThat(google.baseUrl()).isEqualTo("https://generativelanguage.googleapis.com");
+    assertThat(google.keys()).containsExactly("AIza-1");
+    assertThat(file.providers().get("proxied").baseUrl()).isEqualTo("http://gw:8080");
+
+    GatehouseConfig env = ConfigLoader.load(Map.of("GEMINI_API_KEY", "AIza-z"));
+    assertThat(env.providers()).containsOnlyKeys("gemini");
+    ProviderConfig g = env.providers().get("gemini");
+    assertThat(g.type()).isEqualTo(ProviderType.GEMINI);
+    assertThat(g.baseUrl()).isEqualTo(ConfigLoader.GEMINI_DEFAULT_BASE_URL);
+    assertThat(g.keys()).containsExactly("AIza-z");
+    assertThat(g.origin()).isEqualTo("environment");
+    // GOOGLE_API_KEY, which Google's SDKs also read, when GEMINI_API_KEY is unset; GEMINI_API_KEY wins
+    assertThat(ConfigLoader.load(Map.of("GOOGLE_API_KEY", "g")).providers().get("gemini").keys()).containsExactly("g");
+    assertThat(ConfigLoader.load(Map.of("GOOGLE_API_KEY", "g", "GEMINI_API_KEY", "m")).providers().get("gemini").keys())
+        .containsExactly("m");
+    assertThat(ConfigLoader.load(Map.of("GEMINI_API_KEY", "k", "GEMINI_BASE_URL", "http://fake:9/")).providers()
+        .get("gemini").baseUrl()).isEqualTo("http://fake:9");
+    assertThat(ConfigLoader.load(Map.of("GEMINI_BASE_URL", "http://fake:9")).providers()).isEmpty();
+    GatehouseConfig shadowed = ConfigLoader.parse("providers: { gemini: { type: gemini, keys: [f] } }", null,
+        Map.of("GEMINI_API_KEY", "e"));
+    assertThat(shadowed.providers().get("gemini").keys()).containsExactly("f");
+    fails("providers: { google: { type: gemini } }", Map.of(),
+        "providers.google.keys: a provider of type gemini needs at least one key, e.g. keys: [\"${GEMINI_API_KEY}\"]");
   }
 }
