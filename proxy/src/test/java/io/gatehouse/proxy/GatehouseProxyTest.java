@@ -1,10 +1,13 @@
 package io.gatehouse.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
+import com.openai.models.models.Model;
+import com.openai.models.models.ModelRetrieveParams;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
@@ -406,5 +409,21 @@ class GatehouseProxyTest {
     events.await(id, EVENT_WAIT);
     events.drain(Duration.ofMillis(500));
     assertThat(events.count(id)).isEqualTo(1);
+  }
+
+  @Test
+  void theOpenAiSdkListsAndRetrievesConfiguredModels() {
+    List<String> ids = new ArrayList<>();
+    sdk.models().list().autoPager().forEach(m -> {
+      ids.add(m.id());
+      assertThat(m.ownedBy()).isNotBlank();
+    });
+    assertThat(ids).containsExactly("chat-default", "fake/gpt-4o-mini", "down/whatever");
+
+    Model one = sdk.models().retrieve(ModelRetrieveParams.builder().model("fake/gpt-4o-mini").build());
+    assertThat(one.id()).isEqualTo("fake/gpt-4o-mini");
+    assertThat(one.ownedBy()).isEqualTo("fake");
+    assertThatThrownBy(() -> sdk.models().retrieve(ModelRetrieveParams.builder().model("fake/nope").build()))
+        .isInstanceOf(com.openai.errors.NotFoundException.class);
   }
 }

@@ -26,7 +26,7 @@ public final class GatewayHandler implements HttpHandler {
   public static final long MAX_REQUEST_BYTES = 32L << 20;
   private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
   private static final String SERVED = "Gatehouse serves POST /v1/chat/completions, POST /v1/embeddings, POST /v1/messages, "
-      + "POST /v1/messages/count_tokens, GET /v1/models and GET /health.";
+      + "POST /v1/messages/count_tokens, GET /v1/models, GET /v1/models/{model} and GET /health.";
   private static final ByteBuffer HEALTH_OK =
       ByteBuffer.wrap("{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
 
@@ -89,7 +89,14 @@ public final class GatewayHandler implements HttpHandler {
           exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
           exchange.getResponseSender().send(HEALTH_OK.duplicate());
         }
-        default -> reject(exchange, 404, "unknown_url", "Unknown request URL: " + method + " " + path + ". " + SERVED);
+        default -> {
+          if (path.startsWith(ModelsHandler.ONE_MODEL) && method.equals(Methods.GET)) {
+            tagRequestId(exchange, EventIds.next());
+            models.retrieve(exchange, path.substring(ModelsHandler.ONE_MODEL.length()));
+          } else {
+            reject(exchange, 404, "unknown_url", "Unknown request URL: " + method + " " + path + ". " + SERVED);
+          }
+        }
       }
     } catch (RuntimeException e) {
       LOG.error("Unexpected failure handling {} {}", method, path, e);

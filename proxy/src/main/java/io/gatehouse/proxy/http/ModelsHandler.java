@@ -1,5 +1,7 @@
 package io.gatehouse.proxy.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,7 +13,9 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -21,6 +25,11 @@ import java.util.Set;
  */
 public final class ModelsHandler implements HttpHandler {
   private final ByteBuffer body;
+
+  /** The prefix of {@code GET /v1/models/{model}}; model ids contain '/', e.g. {@code openai/gpt-4o}. */
+  public static final String ONE_MODEL = "/v1/models/";
+
+  private final Map<String, ByteBuffer> byId = new HashMap<>();
 
   public ModelsHandler(GatehouseConfig config) {
     ObjectMapper json = new ObjectMapper();
@@ -44,6 +53,9 @@ public final class ModelsHandler implements HttpHandler {
       n.put("base_url", p.baseUrl());
     }
     try {
+      for (JsonNode m : data) {
+        byId.put(m.path("id").asText(), ByteBuffer.wrap(json.writeValueAsBytes(m)).asReadOnlyBuffer());
+      }
       this.body = ByteBuffer.wrap(json.writeValueAsBytes(root)).asReadOnlyBuffer();
     } catch (IOException e) {
       throw new IllegalStateException(e);
@@ -62,5 +74,19 @@ public final class ModelsHandler implements HttpHandler {
   public void handleRequest(HttpServerExchange exchange) {
     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
     exchange.getResponseSender().send(body.duplicate());
+  }
+
+  /** {@code GET /v1/models/{id}}: the model object, or OpenAI's 404 {@code model_not_found}. */
+  public void retrieve(HttpServerExchange exchange, String rawId) {
+    // SDKs percent-encode the id as one path segment: openai/gpt-4o arrives as openai%2Fgpt-4o
+    String id = java.net.URLDecoder.decode(rawId.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+    ByteBuffer model = byId.get(id);
+    if (model == null) {
+      OpenAiErrors.send(exchange, 404, "The model '" + id + "' is not configured in Gatehouse. GET /v1/models lists "
+          + "the aliases and provider/model targets it serves.", OpenAiErrors.INVALID_REQUEST, "model", "model_not_found");
+      return;
+    }
+    exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+    exchange.getResponseSender().send(model.duplicate());
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatehouse.proxy.provider.ChatAdapter;
 import io.gatehouse.proxy.provider.ChatStream;
+import io.gatehouse.proxy.provider.TranslationException;
 import io.gatehouse.proxy.transport.UpstreamRequest;
 import java.io.IOException;
 import java.net.URI;

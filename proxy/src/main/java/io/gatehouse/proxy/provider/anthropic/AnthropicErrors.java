@@ -3,6 +3,7 @@ package io.gatehouse.proxy.provider.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.provider.TranslationException;
 
 /**
  * Anthropic error bodies ({@code {"type":"error","error":{"type","message"}}}) ↔ OpenAI error bodies

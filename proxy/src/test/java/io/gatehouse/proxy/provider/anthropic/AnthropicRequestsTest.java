@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.provider.TranslationException;
 import org.junit.jupiter.api.Test;
 
 class AnthropicRequestsTest {

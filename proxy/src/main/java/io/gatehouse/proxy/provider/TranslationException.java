@@ -1,7 +1,7 @@
-package io.gatehouse.proxy.provider.anthropic;
+package io.gatehouse.proxy.provider;
 
 /**
- * A client request that cannot be expressed for Anthropic models: a caller fault, answered with HTTP
+ * A client request that cannot be expressed in a provider's API (Anthropic, Gemini, …): a caller fault, answered with HTTP
  * 400 and an OpenAI-shaped {@code invalid_request_error} whose {@code param} is {@link #param()}.
  *
  * <p>Value-like: no cause, no stack trace (it is an answer to the caller, not a bug report).
