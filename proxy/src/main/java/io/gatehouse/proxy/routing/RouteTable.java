@@ -12,7 +12,7 @@ import java.util.Optional;
 /**
  * Maps the {@code model} a client asked for to a provider and upstream model:
  * <ol>
- *   <li>a configured alias → its first target (failover to the others is a later issue);
+ *   <li>a configured alias → its targets in order (the first is the primary, the others fallbacks);
  *   <li>{@code provider/model} → that provider, with the prefix stripped (only the first '/' splits, so
  *       {@code local/meta-llama/Llama-3} sends {@code meta-llama/Llama-3} to {@code local});
  *   <li>a bare model name ({@code gpt-4o-mini}, what an unchanged OpenAI SDK sends) → the default
@@ -41,10 +41,43 @@ public final class RouteTable {
   /** Either a route or an error, never both. */
   public sealed interface Resolution permits Route, RouteError {}
 
+  /** One place a request can go: a provider and the model name it knows. */
+  public record Target(Provider provider, String upstreamModel) {
+    public String id() {
+      return provider.name() + "/" + upstreamModel;
+    }
+  }
+
   /**
+   * Where a request goes, in order: the first target is tried first, the others are fallbacks.
+   *
    * @param route what the event records as the route: the alias name, or {@code provider/model}
+   * @param experiment the experiment that chose the targets, or null
+   * @param variant the experiment's variant, or null
    */
-  public record Route(Provider provider, String upstreamModel, String route) implements Resolution {}
+  public record Route(List<Target> targets, String route, String experiment, String variant) implements Resolution {
+    public Route {
+      targets = List.copyOf(targets);
+      if (targets.isEmpty()) {
+        throw new IllegalArgumentException("a route has at least one target");
+      }
+    }
+
+    /** A route with a single target and no experiment. */
+    public Route(Provider provider, String upstreamModel, String route) {
+      this(List.of(new Target(provider, upstreamModel)), route, null, null);
+    }
+
+    /** The first target's provider. */
+    public Provider provider() {
+      return targets.get(0).provider();
+    }
+
+    /** The first target's model. */
+    public String upstreamModel() {
+      return targets.get(0).upstreamModel();
+    }
+  }
 
   /**
    * @param status HTTP status for the client (400 missing/malformed, 404 unknown)
@@ -59,9 +92,10 @@ public final class RouteTable {
     }
     ModelAlias alias = aliases.get(model);
     if (alias != null) {
-      ModelAlias.Target t = alias.targets().get(0);
       // aliases are validated at start: their providers exist
-      return new Route(providers.get(t.provider()).orElseThrow(), t.model(), alias.name());
+      List<Target> targets = alias.targets().stream()
+          .map(t -> new Target(providers.get(t.provider()).orElseThrow(), t.model())).toList();
+      return new Route(targets, alias.name(), null, null);
     }
     int slash = model.indexOf('/');
     if (slash < 0 && defaultProvider.isPresent()) {
