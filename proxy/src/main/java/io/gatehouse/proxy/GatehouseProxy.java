@@ -4,6 +4,8 @@ import io.gatehouse.proxy.config.ConfigException;
 import io.gatehouse.proxy.config.ConfigLoader;
 import io.gatehouse.proxy.config.GatehouseConfig;
 import io.gatehouse.proxy.config.ModelAlias;
+import io.gatehouse.proxy.config.Resilience;
+import io.gatehouse.proxy.failover.Breakers;
 import io.gatehouse.proxy.events.KafkaEventPublisher;
 import io.gatehouse.proxy.http.ChatCompletionsHandler;
 import io.gatehouse.proxy.http.EmbeddingsHandler;
@@ -35,6 +37,7 @@ public final class GatehouseProxy implements AutoCloseable {
   static final Duration EVENTS_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   private final GatehouseConfig config;
+  private final Breakers breakers;
   private final ProviderRegistry providers;
   private final KafkaEventPublisher events;
   private final UpstreamClient upstream;
@@ -47,8 +50,11 @@ public final class GatehouseProxy implements AutoCloseable {
     RouteTable routes = new RouteTable(config, providers);
     this.events = new KafkaEventPublisher(config.kafka().bootstrap(), config.kafka().topic(),
         KafkaEventPublisher.DEFAULT_CAPACITY);
-    this.upstream = new UpstreamClient();
-    GatewayHandler root = new GatewayHandler(new ChatCompletionsHandler(routes, upstream, events),
+    Resilience resilience = config.resilience();
+    this.upstream = new UpstreamClient(resilience.connect(), resilience.total());
+    this.breakers = new Breakers(resilience.breakerFailures(), resilience.breakerCooldown(),
+        resilience.breakerMaxCooldown(), System::nanoTime);
+    GatewayHandler root = new GatewayHandler(new ChatCompletionsHandler(routes, upstream, events, resilience, breakers),
         new EmbeddingsHandler(routes, upstream, events),
         new MessagesHandler(routes, upstream, events), new ModelsHandler(config), events);
     Undertow built = Undertow.builder()

@@ -11,6 +11,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -64,7 +65,12 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
   private static final Set<String> RESTRICTED_HEADERS =
       Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding");
 
-  private static final Set<String> TOP_KEYS = ordered("server", "providers", "models", "events");
+  private static final Set<String> TOP_KEYS =
+      ordered("server", "providers", "models", "events", "retries", "timeouts", "breaker");
+  private static final Set<String> RETRIES_KEYS = ordered("max_attempts", "backoff", "max_backoff", "max_retry_after");
+  private static final Set<String> TIMEOUTS_KEYS = ordered("connect", "first_token", "idle_between_chunks", "total");
+  private static final Set<String> BREAKER_KEYS = ordered("failures", "cooldown", "max_cooldown");
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
   private static final Set<String> SERVER_KEYS = ordered("port", "host");
   private static final Set<String> PROVIDER_KEYS = ordered("type", "base_url", "keys", "headers", "api_version");
   private static final Set<String> MODEL_KEYS = ordered("targets", "strategy");
@@ -207,7 +213,8 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     }
 
     return new GatehouseConfig(host, port, Collections.unmodifiableMap(providers),
-        Collections.unmodifiableMap(models), new GatehouseConfig.KafkaSettings(bootstrap, topic), file);
+        Collections.unmodifiableMap(models), new GatehouseConfig.KafkaSettings(bootstrap, topic), file,
+        r.resilience(top));
   }
 
   /** Replaces {@code ${VAR}} and {@code ${VAR:-default}} in {@code value}. */
@@ -280,6 +287,76 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
         throw new ConfigException(path, "must not be empty");
       }
       return s;
+    }
+
+    /** {@code retries:}, {@code timeouts:} and {@code breaker:}, each key defaulting on its own. */
+    Resilience resilience(ObjectNode top) {
+      Resilience d = Resilience.DEFAULTS;
+      ObjectNode retries = section(top, "retries", RETRIES_KEYS);
+      ObjectNode timeouts = section(top, "timeouts", TIMEOUTS_KEYS);
+      ObjectNode breaker = section(top, "breaker", BREAKER_KEYS);
+      Resilience r = new Resilience(
+          count(retries, "max_attempts", "retries.max_attempts", d.maxAttempts()),
+          duration(retries, "backoff", "retries.backoff", d.backoff()),
+          duration(retries, "max_backoff", "retries.max_backoff", d.maxBackoff()),
+          duration(retries, "max_retry_after", "retries.max_retry_after", d.maxRetryAfter()),
+          duration(timeouts, "connect", "timeouts.connect", d.connect()),
+          duration(timeouts, "first_token", "timeouts.first_token", d.firstToken()),
+          duration(timeouts, "idle_between_chunks", "timeouts.idle_between_chunks", d.idleBetweenChunks()),
+          duration(timeouts, "total", "timeouts.total", d.total()),
+          count(breaker, "failures", "breaker.failures", d.breakerFailures()),
+          duration(breaker, "cooldown", "breaker.cooldown", d.breakerCooldown()),
+          duration(breaker, "max_cooldown", "breaker.max_cooldown", d.breakerMaxCooldown()));
+      if (r.total().compareTo(r.firstToken()) < 0) {
+        throw new ConfigException("timeouts.total", "must be at least timeouts.first_token (" + r.firstToken()
+            .toMillis() + " ms)");
+      }
+      return r;
+    }
+
+    private ObjectNode section(ObjectNode top, String name, Set<String> allowed) {
+      if (!top.hasNonNull(name)) {
+        return new YAMLMapper().createObjectNode();
+      }
+      ObjectNode n = object(top.get(name), name);
+      keys(n, name, allowed);
+      return n;
+    }
+
+    private int count(ObjectNode n, String key, String path, int fallback) {
+      if (!n.hasNonNull(key)) {
+        return fallback;
+      }
+      JsonNode v = n.get(key);
+      String text = v.isTextual() ? v.asText().strip() : v.toString();
+      try {
+        int i = Integer.parseInt(text);
+        if (i >= 1) {
+          return i;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new ConfigException(path, "expected a whole number of at least 1, got " + text);
+    }
+
+    /** {@code 250ms}, {@code 2s}, {@code 5m}, {@code 1h}. */
+    private Duration duration(ObjectNode n, String key, String path, Duration fallback) {
+      if (!n.hasNonNull(key)) {
+        return fallback;
+      }
+      String text = n.get(key).isTextual() ? n.get(key).asText().strip() : n.get(key).toString();
+      java.util.regex.Matcher m = DURATION.matcher(text);
+      if (!m.matches()) {
+        throw new ConfigException(path, "expected a duration such as 250ms, 2s, 5m or 1h, got '" + text + "'");
+      }
+      long amount = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(amount);
+        case "s" -> Duration.ofSeconds(amount);
+        case "m" -> Duration.ofMinutes(amount);
+        default -> Duration.ofHours(amount);
+      };
     }
 
     int port(JsonNode n, String path) {

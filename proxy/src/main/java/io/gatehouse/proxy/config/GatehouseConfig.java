@@ -11,6 +11,7 @@ import java.util.Map;
  * @param providers by name, in definition order (YAML first, then zero-config ones)
  * @param models aliases by name, in definition order
  * @param configFile the YAML path, or null when running from the environment only
+ * @param resilience retries, timeouts and circuit breakers
  */
 public record GatehouseConfig(
     String host,
@@ -18,7 +19,8 @@ public record GatehouseConfig(
     Map<String, ProviderConfig> providers,
     Map<String, ModelAlias> models,
     KafkaSettings kafka,
-    String configFile) {
+    String configFile,
+    Resilience resilience) {
 
   /** Where events go. */
   public record KafkaSettings(String bootstrap, String topic) {}

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.config.Resilience;
 import io.gatehouse.proxy.events.EventSink;
+import io.gatehouse.proxy.failover.Backoff;
+import io.gatehouse.proxy.failover.Breakers;
 import io.gatehouse.proxy.events.PromptHash;
 import io.gatehouse.proxy.pipeline.Attribution;
 import io.gatehouse.proxy.pipeline.CallRecord;
@@ -40,11 +43,19 @@ public final class ChatCompletionsHandler implements HttpHandler {
   private final RouteTable routes;
   private final UpstreamClient upstream;
   private final EventSink events;
+  private final Resilience resilience;
+  private final Breakers breakers;
+  private final Backoff backoff;
 
-  public ChatCompletionsHandler(RouteTable routes, UpstreamClient upstream, EventSink events) {
+  public ChatCompletionsHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Resilience resilience,
+      Breakers breakers) {
     this.routes = routes;
     this.upstream = upstream;
     this.events = events;
+    this.resilience = resilience;
+    this.breakers = breakers;
+    this.backoff = new Backoff(resilience.backoff(), resilience.maxBackoff(), resilience.maxRetryAfter(),
+        () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
   }
 
   @Override
@@ -125,20 +136,9 @@ public final class ChatCompletionsHandler implements HttpHandler {
       return;
     }
     RouteTable.Route route = (RouteTable.Route) resolution;
-    Provider provider = route.provider();
-    Provider.Credential credential = provider.nextCredential();
-    String deployment = provider.deployment(credential.index(), route.upstreamModel());
-    record.event().provider(provider.name()).deployment(deployment).route(route.route());
-
-    boolean clientWantsUsage = OpenAiChat.clientWantsStreamUsage(request);
-    ChatAdapter.Prepared prepared = provider.adapter().prepare(request, route.upstreamModel(), stream, credential.key());
-    if (prepared instanceof ChatAdapter.Refused refused) {
-      reject(exchange, record, 400, refused.param(), "unsupported_for_provider", "Provider '" + provider.name()
-          + "' (" + provider.type().yamlName() + ") cannot take this request: " + refused.message());
-      return;
-    }
-    new ChatForwarder(exchange, record, provider, deployment, route.upstreamModel(), stream, clientWantsUsage)
-        .start(upstream, ((ChatAdapter.Ready) prepared).request());
+    record.event().route(route.route()).experiment(route.experiment()).variant(route.variant());
+    new ChatAttempts(exchange, record, request, stream, OpenAiChat.clientWantsStreamUsage(request), route, upstream,
+        resilience, breakers, backoff).start();
   }
 
   /** The request without its messages: what the event keeps as parameters. Shares nodes; never mutated. */

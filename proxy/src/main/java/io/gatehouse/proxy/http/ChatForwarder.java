@@ -36,16 +36,63 @@ final class ChatForwarder extends UpstreamExchange {
 
   private final boolean streamRequested;
   private final boolean clientWantsUsage;
+  private final long firstTokenMs;
+  private final long idleMs;
+  private org.xnio.XnioExecutor.Key timer;
+  private boolean wroteToClient;
 
   private ChatStream tap; // non-null once in stream mode
   private ClientStream clientStream;
   private ByteArrayOutputStream collected;
 
+  /**
+   * @param firstToken how long a stream may take to deliver its first piece after its headers
+   * @param idle the longest silence allowed between stream pieces
+   */
   ChatForwarder(HttpServerExchange exchange, CallRecord record, Provider provider, String deployment,
-      String upstreamModel, boolean streamRequested, boolean clientWantsUsage) {
+      String upstreamModel, boolean streamRequested, boolean clientWantsUsage, java.time.Duration firstToken,
+      java.time.Duration idle) {
     super(exchange, record, provider, deployment, upstreamModel, PASSED_HEADER_PREFIXES);
     this.streamRequested = streamRequested;
     this.clientWantsUsage = clientWantsUsage;
+    this.firstTokenMs = firstToken.toMillis();
+    this.idleMs = idle.toMillis();
+  }
+
+  /** (Re)arms the stream's silence timer: first token until a piece was written, idle after that. */
+  private void armTimer() {
+    if (timer != null) {
+      timer.remove();
+    }
+    long ms = wroteToClient ? idleMs : firstTokenMs;
+    timer = exchange.getIoThread().executeAfter(() -> guarded(this::silence), ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  private void disarmTimer() {
+    if (timer != null) {
+      timer.remove();
+      timer = null;
+    }
+  }
+
+  /** The stream went quiet for too long: another target if the client has seen nothing, else an honest error. */
+  private void silence() {
+    if (finished()) {
+      return;
+    }
+    cancelUpstream();
+    record.upstreamEnded();
+    if (failover(FailureClassifier.TIMEOUT)) {
+      return;
+    }
+    String message = wroteToClient
+        ? "The stream from provider '" + provider.name() + "' stalled: no data for " + idleMs + " ms."
+        : "Provider '" + provider.name() + "' sent no first token within " + firstTokenMs + " ms.";
+    if (exchange.isResponseStarted()) {
+      streamBrokeOff(message, FailureClassifier.TIMEOUT);
+    } else {
+      upstreamFailure(504, "upstream_timeout", message, FailureClassifier.TIMEOUT);
+    }
   }
 
   @Override
@@ -53,6 +100,7 @@ final class ChatForwarder extends UpstreamExchange {
     if (streamRequested && upstreamStreams()) {
       tap = provider.adapter().stream(upstreamModel, clientWantsUsage);
       clientStream = startClientStream();
+      armTimer();
     } else {
       collected = new ByteArrayOutputStream();
     }
@@ -79,6 +127,7 @@ final class ChatForwarder extends UpstreamExchange {
       return;
     }
     ByteBuffer forward;
+    armTimer();
     if (buffers.size() == 1) {
       forward = tap.feed(buffers.get(0));
     } else {
@@ -89,12 +138,16 @@ final class ChatForwarder extends UpstreamExchange {
       }
       forward = ByteBuffer.wrap(joined.toByteArray());
     }
+    if (forward.hasRemaining()) {
+      wroteToClient = true;
+    }
     forward(clientStream, forward, demand);
   }
 
   @Override
   protected void complete() {
     record.upstreamEnded();
+    disarmTimer();
     if (tap != null) {
       ByteBuffer rest = tap.remainder();
       if (rest.hasRemaining()) {
@@ -123,6 +176,10 @@ final class ChatForwarder extends UpstreamExchange {
       return;
     }
     ChatAdapter.ErrorAnswer error = adapter.error(status, body);
+    if (failover(FailureClassifier.classify(status, error == null ? null : error.type(), null,
+        error == null ? null : error.message()))) {
+      return;
+    }
     if (error != null) {
       OpenAiErrors.sendBody(exchange, error.status(), error.body());
       finish(error.status(), error.type() == null ? OpenAiErrors.UPSTREAM : error.type(), error.message());
@@ -135,6 +192,10 @@ final class ChatForwarder extends UpstreamExchange {
   }
 
   private void endStream() {
+    if ((tap.errorMessage() != null || !tap.done() && tap.finishReason() == null)
+        && failover(FailureClassifier.TRANSIENT)) {
+      return; // the client has seen nothing yet: another target answers
+    }
     recordPartial();
     record.event().finishReason(tap.finishReason());
     if (tap.errorMessage() != null) {
@@ -154,6 +215,10 @@ final class ChatForwarder extends UpstreamExchange {
 
   @Override
   protected void streamBrokeOff(String message, String failureClass) {
+    disarmTimer();
+    if (failover(failureClass)) {
+      return;
+    }
     // headers are out: tell the client in-band, the way OpenAI reports errors mid-stream
     recordPartial();
     streamError(message);

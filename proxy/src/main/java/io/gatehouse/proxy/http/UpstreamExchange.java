@@ -46,6 +46,9 @@ abstract class UpstreamExchange implements UpstreamListener {
 
   protected int status;
   protected String contentType;
+  /** Retry-After (ms) the upstream asked for, or -1. */
+  protected long retryAfterMs = -1;
+  private AttemptOwner owner;
   private UpstreamClient.Cancellable inFlight;
   private boolean done;
 
@@ -59,6 +62,49 @@ abstract class UpstreamExchange implements UpstreamListener {
     this.deployment = deployment;
     this.upstreamModel = upstreamModel;
     this.passedHeaderPrefixes = passedHeaderPrefixes;
+  }
+
+  /**
+   * Who decides about this attempt's failures: until the client's response has started, a failure is
+   * offered to the owner, which may start another attempt instead of answering the client.
+   */
+  interface AttemptOwner {
+    /**
+     * This attempt failed before anything reached the client.
+     *
+     * @return true when another attempt takes over (this one must then not answer)
+     */
+    boolean failedBeforeAnswer(String failureClass, int upstreamStatus, long retryAfterMs);
+
+    /** This attempt answered the client; {@code failureClass} is null for a success. */
+    void answered(String failureClass);
+  }
+
+  /** Lets {@code owner} decide about failures (call before {@link #start}). */
+  final void owner(AttemptOwner owner) {
+    this.owner = owner;
+  }
+
+  /**
+   * Offers this attempt's failure to the owner while the client has seen nothing yet. When another
+   * attempt takes over, this one is recorded as failed, its upstream cancelled, and true returned: the
+   * caller must stop.
+   */
+  protected final boolean failover(String failureClass) {
+    if (owner == null || done || exchange.isResponseStarted()) {
+      return false;
+    }
+    record.attemptFailed(new GatehouseEvent.Attempt(provider.name(), deployment, upstreamModel,
+        status == 0 ? 0 : status, failureClass, record.upstreamMillis()));
+    done = true;
+    cancelUpstream();
+    if (owner.failedBeforeAnswer(failureClass, status, retryAfterMs)) {
+      return true;
+    }
+    // nobody took over: this attempt answers after all, but it is already in the record
+    done = false;
+    record.forgetLastFailedAttempt();
+    return false;
   }
 
   /** Sends the request upstream. Call on the IO thread with the exchange dispatched. */
@@ -118,7 +164,13 @@ abstract class UpstreamExchange implements UpstreamListener {
 
   // ------------------------------------------------------------ IO thread
 
-  private void guarded(Runnable step) {
+  /** True once this attempt answered the client or handed over to another attempt. */
+  protected final boolean finished() {
+    return done;
+  }
+
+  /** Runs {@code step} unless the attempt is over; a bug in it becomes a 500, never a hung client. */
+  protected final void guarded(Runnable step) {
     if (done) {
       return;
     }
@@ -141,6 +193,10 @@ abstract class UpstreamExchange implements UpstreamListener {
   private void response(int status, HttpHeaders headers) {
     this.status = status;
     this.contentType = headers.firstValue("content-type").orElse(null);
+    if (status == 429 || status == 503) {
+      retryAfterMs = io.gatehouse.proxy.failover.Backoff.askedMillis(headers.firstValue("retry-after-ms").orElse(null),
+          headers.firstValue("retry-after").orElse(null), System.currentTimeMillis());
+    }
     HeaderMap out = exchange.getResponseHeaders();
     for (Map.Entry<String, List<String>> h : headers.map().entrySet()) {
       String name = h.getKey().toLowerCase(Locale.ROOT);
@@ -212,12 +268,15 @@ abstract class UpstreamExchange implements UpstreamListener {
   private void failed(Throwable error) {
     record.upstreamEnded();
     String failureClass = FailureClassifier.ofThrowable(error);
+    if (failover(failureClass)) {
+      return;
+    }
     String reason = reason(error, failureClass);
     if (streaming()) {
       streamBrokeOff("The stream from provider '" + provider.name() + "' broke off: " + reason, failureClass);
     } else if (FailureClassifier.TIMEOUT.equals(failureClass)) {
       upstreamFailure(504, "upstream_timeout", "Provider '" + provider.name() + "' at " + provider.baseUrl()
-          + " did not answer within " + UpstreamClient.RESPONSE_TIMEOUT.toSeconds() + " s.", failureClass);
+          + " did not answer in time.", failureClass);
     } else if (FailureClassifier.UNREACHABLE.equals(failureClass)) {
       upstreamFailure(502, "upstream_unreachable", "Could not connect to provider '" + provider.name() + "' at "
           + provider.baseUrl() + " (" + reason + "). Check that it is running and that its base_url is right.",
@@ -231,6 +290,9 @@ abstract class UpstreamExchange implements UpstreamListener {
   /** Answers an upstream problem Gatehouse detected itself (no usable upstream answer). */
   protected final void upstreamFailure(int clientStatus, String code, String message, String failureClass) {
     record.upstreamEnded();
+    if (failover(failureClass)) {
+      return;
+    }
     String errorClass;
     if (!exchange.isResponseStarted()) {
       exchange.getResponseHeaders().remove(Headers.CONTENT_LENGTH);
@@ -269,6 +331,9 @@ abstract class UpstreamExchange implements UpstreamListener {
       return;
     }
     done = true;
+    if (owner != null && eventStatus != 499) {
+      owner.answered(failureClass);
+    }
     if (errorClass != null) {
       record.event().errorClass(errorClass).errorMessage(errorMessage);
     }
@@ -302,7 +367,7 @@ abstract class UpstreamExchange implements UpstreamListener {
     if (FailureClassifier.UNREACHABLE.equals(failureClass)) {
       for (Throwable c = error; c != null; c = c.getCause()) {
         if (c instanceof java.net.http.HttpConnectTimeoutException) {
-          return "connect timed out after " + UpstreamClient.CONNECT_TIMEOUT.toSeconds() + " s";
+          return "connect timed out";
         }
         if (c instanceof java.nio.channels.UnresolvedAddressException) {
           return "host not found";

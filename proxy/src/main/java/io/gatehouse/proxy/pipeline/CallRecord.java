@@ -4,6 +4,7 @@ import io.gatehouse.proxy.events.EventSink;
 import io.gatehouse.proxy.provider.Usage;
 import io.gatehouse.schemas.EventIds;
 import io.gatehouse.schemas.GatehouseEvent;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,7 +20,9 @@ public final class CallRecord {
   private final long startMs = System.currentTimeMillis();
   private final long startNanos = System.nanoTime();
   private final GatehouseEvent.Builder event = GatehouseEvent.builder();
+  private final List<GatehouseEvent.Attempt> attempts = new ArrayList<>(1);
   private long upstreamStartNanos;
+  private long attemptStartNanos;
   private long upstreamEndNanos;
   private long firstByteNanos;
   private boolean finished;
@@ -38,8 +41,29 @@ public final class CallRecord {
     return event;
   }
 
+  /** An upstream attempt starts (the first one starts the upstream time; retries extend it). */
   public void upstreamStarted() {
-    upstreamStartNanos = System.nanoTime();
+    attemptStartNanos = System.nanoTime();
+    if (upstreamStartNanos == 0) {
+      upstreamStartNanos = attemptStartNanos;
+    }
+    upstreamEndNanos = 0;
+  }
+
+  /** An attempt that did not answer the client (it failed and another follows): kept for the event. */
+  public void attemptFailed(GatehouseEvent.Attempt attempt) {
+    upstreamEnded();
+    attempts.add(attempt);
+  }
+
+  /** Takes back the last {@link #attemptFailed} when that attempt answers the client after all. */
+  public void forgetLastFailedAttempt() {
+    attempts.remove(attempts.size() - 1);
+  }
+
+  /** The attempts made so far that did not answer the client. */
+  public int failedAttempts() {
+    return attempts.size();
   }
 
   public void upstreamEnded() {
@@ -75,7 +99,8 @@ public final class CallRecord {
   /**
    * Completes timings and publishes; later calls do nothing.
    *
-   * @param attempt the one upstream attempt, or null when none was made
+   * @param attempt the last upstream attempt (the one whose outcome the client saw), or null when none
+   *     was made; earlier ones came through {@link #attemptFailed}
    */
   public void finish(int status, GatehouseEvent.Attempt attempt) {
     if (finished) {
@@ -97,17 +122,20 @@ public final class CallRecord {
       event.ttftMs(ttft).tsFirstTokenMs(startMs + ttft);
     }
     if (attempt != null) {
-      event.attempts(List.of(attempt));
+      attempts.add(attempt);
+    }
+    if (!attempts.isEmpty()) {
+      event.attempts(List.copyOf(attempts));
     }
     sink.publish(event.build());
   }
 
-  /** Milliseconds the upstream attempt took so far (0 when none started). */
+  /** Milliseconds the current upstream attempt took so far (0 when none started). */
   public long upstreamMillis() {
-    if (upstreamStartNanos == 0) {
+    if (attemptStartNanos == 0) {
       return 0;
     }
     long end = upstreamEndNanos != 0 ? upstreamEndNanos : System.nanoTime();
-    return (end - upstreamStartNanos) / 1_000_000;
+    return (end - attemptStartNanos) / 1_000_000;
   }
 }

@@ -21,13 +21,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * calls made off the server's IO threads. Callbacks arrive on the client's own threads. Thread-safe.
  */
 final class JdkTransport implements AutoCloseable {
-  private static final Duration CONNECT_TIMEOUT = UpstreamClient.CONNECT_TIMEOUT;
-  private static final Duration RESPONSE_TIMEOUT = UpstreamClient.RESPONSE_TIMEOUT;
+  private final Duration responseTimeout;
 
   private final ExecutorService executor;
   private final HttpClient http;
 
-  JdkTransport() {
+  JdkTransport(Duration connectTimeout, Duration responseTimeout) {
+    this.responseTimeout = responseTimeout;
     AtomicInteger n = new AtomicInteger();
     // callbacks only hop to the server's IO threads: a small pool is enough
     this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
@@ -37,7 +37,7 @@ final class JdkTransport implements AutoCloseable {
     });
     this.http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(CONNECT_TIMEOUT)
+        .connectTimeout(connectTimeout)
         .followRedirects(HttpClient.Redirect.NEVER)
         .executor(executor)
         .build();
@@ -52,7 +52,7 @@ final class JdkTransport implements AutoCloseable {
    */
   UpstreamClient.Cancellable post(UpstreamRequest request, UpstreamListener listener) {
     HttpRequest.Builder b = HttpRequest.newBuilder(request.uri())
-        .timeout(RESPONSE_TIMEOUT)
+        .timeout(request.responseTimeout() == null ? responseTimeout : request.responseTimeout())
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofByteArray(request.body()));
     for (Map.Entry<String, String> h : request.headers().entrySet()) {

@@ -17,17 +17,26 @@ import org.xnio.XnioIoThread;
  *       (JDK {@code HttpClient}); callbacks arrive on its own threads. It is created on first use.
  * </ul>
  *
- * <p>Timeouts (fixed for now; configurable in a later issue): {@link #CONNECT_TIMEOUT} to connect and
- * {@link #RESPONSE_TIMEOUT} until the response headers arrive. There is no idle timeout between body
- * chunks yet.
+ * <p>Timeouts: {@code connect} to connect and, unless a request sets its own, {@code response} until
+ * the response headers arrive. Silence between body chunks is the caller's to watch (it knows whether
+ * a stream is expected).
  */
 public final class UpstreamClient implements AutoCloseable {
-  public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-  public static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(120);
-
-  private final XnioTransport fast = new XnioTransport(CONNECT_TIMEOUT, RESPONSE_TIMEOUT);
+  private final Duration connectTimeout;
+  private final Duration responseTimeout;
+  private final XnioTransport fast;
   private JdkTransport jdk; // guarded by this
   private boolean closed; // guarded by this
+
+  public UpstreamClient(Duration connectTimeout, Duration responseTimeout) {
+    this.connectTimeout = connectTimeout;
+    this.responseTimeout = responseTimeout;
+    this.fast = new XnioTransport(connectTimeout, responseTimeout);
+  }
+
+  public Duration connectTimeout() {
+    return connectTimeout;
+  }
 
   /**
    * Starts the exchange; returns at once. The returned handle cancels it (e.g. the client went away).
@@ -45,7 +54,7 @@ public final class UpstreamClient implements AutoCloseable {
       throw new IllegalStateException("UpstreamClient is closed");
     }
     if (jdk == null) {
-      jdk = new JdkTransport();
+      jdk = new JdkTransport(connectTimeout, responseTimeout);
     }
     return jdk;
   }

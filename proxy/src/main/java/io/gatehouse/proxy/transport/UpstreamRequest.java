@@ -1,14 +1,26 @@
 package io.gatehouse.proxy.transport;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 
 /**
- * One POST upstream. {@code headers} are sent as given (the transport adds none but
+ * One POST upstream; {@code responseTimeout} (null: the client's default) bounds the wait for the
+ * response headers. {@code headers} are sent as given (the transport adds none but
  * {@code Content-Type}); they may contain the provider key, so this record's {@link #toString()}
  * hides their values.
  */
-public record UpstreamRequest(URI uri, Map<String, String> headers, byte[] body) {
+public record UpstreamRequest(URI uri, Map<String, String> headers, byte[] body, Duration responseTimeout) {
+  /** A request with the client's default response timeout. */
+  public UpstreamRequest(URI uri, Map<String, String> headers, byte[] body) {
+    this(uri, headers, body, null);
+  }
+
+  /** The same request, failing with a timeout when no response headers arrived within {@code timeout}. */
+  public UpstreamRequest withResponseTimeout(Duration timeout) {
+    return new UpstreamRequest(uri, headers, body, timeout);
+  }
+
   @Override
   public String toString() {
     return "UpstreamRequest[" + uri + ", headers=" + headers.keySet() + ", " + body.length + " bytes]";

@@ -291,7 +291,8 @@ final class XnioTransport implements AutoCloseable {
         h.put(HttpString.tryFromString(e.getKey()), e.getValue());
       }
       h.put(Headers.CONTENT_LENGTH, request.body().length);
-      arm(responseTimeoutMs, () -> fail(new HttpTimeoutException("request timed out")));
+      long timeoutMs = request.responseTimeout() == null ? responseTimeoutMs : request.responseTimeout().toMillis();
+      arm(timeoutMs, () -> fail(new HttpTimeoutException("request timed out")));
       c.sendRequest(r, new ClientCallback<>() {
         @Override
         public void completed(ClientExchange exchange) {

@@ -154,8 +154,8 @@ class ConfigLoaderTest {
         "providers.openai.keys: expected a list of keys, got 'k'");
     fails("providers: { l: { type: openai-compatible, base_url: \"http://l\", headers: { Host: x } } }", Map.of(),
         "providers.l.headers.Host: this header is managed by the HTTP client and cannot be set");
-    fails("retries: { max_attempts: 3 }", Map.of(),
-        "retries: unknown key; allowed here: server, providers, models, events");
+    fails("retires: { max_attempts: 3 }", Map.of(),
+        "retires: unknown key; allowed here: server, providers, models, events, retries, timeouts, breaker");
     fails("server: { port: 99999 }", Map.of(),
         "server.port: expected a port number 0-65535 (0 = any free port), got '99999'");
     fails("events: { kafka: { bootstrap: \"\" } }", Map.of(), "events.kafka.bootstrap: must not be empty");

@@ -270,7 +270,11 @@ public abstract class ChatAdapterContractTest {
           assertThat(e.status()).isEqualTo(429);
           assertThat(e.errorClass()).isNotBlank();
           assertThat(e.errorMessage()).isNotBlank();
-          assertThat(e.attempts()).singleElement().satisfies(a -> assertThat(a.status()).isEqualTo(429));
+          // retried up to retries.max_attempts (3) on the only target; every attempt recorded
+          assertThat(e.attempts()).hasSize(3).allSatisfy(a -> {
+            assertThat(a.status()).isEqualTo(429);
+            assertThat(a.failureClass()).isEqualTo("rate_limit");
+          });
         });
   }
 

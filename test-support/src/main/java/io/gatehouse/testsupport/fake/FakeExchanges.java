@@ -51,9 +51,16 @@ final class FakeExchanges {
     private final long delayMs;
     private final int cutAt;
     private final StreamSinkChannel channel;
+    private final boolean holdOpen;
     private int index;
 
     SseWriter(HttpServerExchange exchange, List<ByteBuffer> frames, long delayMs, int cutAt) {
+      this(exchange, frames, delayMs, cutAt, false);
+    }
+
+    /** @param holdOpen after the last frame, neither end nor close: a stream that stalls */
+    SseWriter(HttpServerExchange exchange, List<ByteBuffer> frames, long delayMs, int cutAt, boolean holdOpen) {
+      this.holdOpen = holdOpen;
       this.exchange = exchange;
       this.frames = frames;
       this.delayMs = delayMs;
@@ -68,7 +75,9 @@ final class FakeExchanges {
         return;
       }
       if (index == frames.size()) {
-        exchange.endExchange();
+        if (!holdOpen) {
+          exchange.endExchange();
+        }
         return;
       }
       channel.getWriteSetter().set(this);
