@@ -68,6 +68,8 @@ public final class KafkaEventPublisher implements EventSink, AutoCloseable {
   /** Queue bound in events; with prompts of a few KB this is tens of MB at most. */
   public static final int DEFAULT_CAPACITY = 10_000;
   static final Duration DROP_LOG_INTERVAL = Duration.ofSeconds(10);
+  /** Spooling shorter than this (e.g. the first events after a start, before metadata arrives) is not worth a WARN. */
+  static final long SPOOLING_WARN_AFTER_NS = TimeUnit.SECONDS.toNanos(5);
   private static final int BATCH = 512;
   private static final long BACKOFF_MIN_NS = TimeUnit.MILLISECONDS.toNanos(50);
   private static final long BACKOFF_MAX_NS = TimeUnit.SECONDS.toNanos(5);
@@ -139,8 +141,10 @@ public final class KafkaEventPublisher implements EventSink, AutoCloseable {
   private boolean probing;
   private long failuresSeen;
   private long spoolingSinceNanos;
+  private String spoolingReason;
+  private boolean spoolingWarned;
   private long replayedAtSpoolStart;
-  private long lastMetadataLogNanos;
+  private long lastMetadataLogNanos = System.nanoTime(); // the first complaint after one interval, not at start
 
   /**
    * Starts the publisher thread. The spool becomes owned by the publisher (closed by {@link #close}).
@@ -320,6 +324,7 @@ public final class KafkaEventPublisher implements EventSink, AutoCloseable {
 
   private void loopOnce() {
     long now = System.nanoTime();
+    warnIfSpoolingLong(now);
     noticeKafkaSignals(now);
     refreshMetadata(now);
     spoolFailedDirectSends();
@@ -472,9 +477,20 @@ public final class KafkaEventPublisher implements EventSink, AutoCloseable {
 
   private void startedSpooling(String why) {
     spoolingSinceNanos = System.nanoTime();
+    spoolingReason = why;
+    spoolingWarned = false;
     replayedAtSpoolStart = replayed.get();
-    LOG.warn("Events now go to the disk spool {} ({}); they are replayed to Kafka at {} in order once it answers. "
-        + "Requests are not affected.", spool.dir().toAbsolutePath(), why, bootstrap);
+    LOG.debug("Events go to the disk spool {} ({})", spool.dir().toAbsolutePath(), why);
+  }
+
+  private void warnIfSpoolingLong(long now) {
+    if (!spoolingWarned && !spool.isEmpty() && now - spoolingSinceNanos >= SPOOLING_WARN_AFTER_NS) {
+      spoolingWarned = true;
+      LOG.warn("Events have gone to the disk spool {} for {} s ({}; last Kafka error: {}); {} bytes are waiting, up to "
+          + "{}. They are replayed to Kafka at {} in order once it answers. Requests are not affected.",
+          spool.dir().toAbsolutePath(), TimeUnit.NANOSECONDS.toSeconds(now - spoolingSinceNanos), spoolingReason,
+          lastSendError == null ? "none" : lastSendError, spool.bytes(), spool.maxBytes(), bootstrap);
+    }
   }
 
   /** Takes acknowledged replayed records off the window, rewinds after a failure, deletes delivered segments. */
