@@ -551,10 +551,10 @@ public final class KafkaEventPublisher implements EventSink, AutoCloseable {
     Callback cb = (meta, error) -> {
       inFlightBytes.addAndGet(-size);
       if (error == null) {
+        entry.state = InFlight.DONE; // first: whoever sees the counters move sees the window settled too
         published.incrementAndGet();
         replayed.incrementAndGet();
         sawAck = true;
-        entry.state = InFlight.DONE;
       } else if (retriable(error)) {
         lastSendError = rootMessage(error);
         sendFailures.incrementAndGet();

@@ -46,8 +46,10 @@ public final class Redactor {
       "\\b(?:sk-[A-Za-z0-9_-]{16,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|AKIA[0-9A-Z]{16}"
           + "|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,})");
   private static final Pattern BEARER = Pattern.compile("(?i)(\\bbearer\\s+)[A-Za-z0-9\\-._~+/]{8,}=*");
+  // every pattern is anchored by a look-behind or a literal prefix so that a long run of word characters (a
+  // base64 blob) is tried once, not from each of its positions: linear, not quadratic
   private static final Pattern EMAIL =
-      Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}");
+      Pattern.compile("(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}");
   private static final Pattern CARD = Pattern.compile("(?<![\\d-])\\d(?:[ -]?\\d){12,18}(?![\\d])");
   private static final Pattern PHONE = Pattern.compile(
       "(?<![\\w+.-])\\+?(?:\\(\\d{1,4}\\)|\\d{1,4})(?:[ .-]?(?:\\(\\d{1,4}\\)|\\d{1,4})){2,6}(?![\\w])");

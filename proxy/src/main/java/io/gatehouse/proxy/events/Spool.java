@@ -98,6 +98,7 @@ public final class Spool implements AutoCloseable {
   private long lastSyncNanos;
   private long appended;
   private long damaged;
+  private boolean closed;
 
   private Spool(Path dir, long maxBytes, long segmentBytes, Fsync fsync, LongSupplier nanoTime,
       FileChannel lockChannel, FileLock lock) {
@@ -393,9 +394,13 @@ public final class Spool implements AutoCloseable {
     return dir;
   }
 
-  /** Forces and closes every file and releases the directory lock; the records stay for the next run. */
+  /** Forces and closes every file and releases the directory lock; the records stay for the next run. Idempotent. */
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     seal();
     for (SpoolSegment s : segments.values()) {
       try {
