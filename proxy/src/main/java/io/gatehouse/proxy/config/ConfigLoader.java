@@ -9,18 +9,22 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Builds the {@link GatehouseConfig} from the environment and the optional YAML file named by
@@ -173,7 +177,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY");
 
     // models
     Map<String, ModelAlias> models = new LinkedHashMap<>();
-    Set<String> metadataOnlyRoutes = new java.util.LinkedHashSet<>();
+    Set<String> metadataOnlyRoutes = new LinkedHashSet<>();
     if (top.hasNonNull("models")) {
       ObjectNode ms = r.object(top.get("models"), "models");
       for (Iterator<Map.Entry<String, JsonNode>> it = ms.fields(); it.hasNext(); ) {
@@ -194,7 +198,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY");
     long spoolMaxBytes = DEFAULT_SPOOL_MAX_BYTES;
     GatehouseConfig.Fsync fsync = GatehouseConfig.Fsync.INTERVAL;
     GatehouseConfig.RedactionSettings redaction = new GatehouseConfig.RedactionSettings(
-        java.util.EnumSet.allOf(GatehouseConfig.BuiltinPattern.class), List.of());
+        EnumSet.allOf(GatehouseConfig.BuiltinPattern.class), List.of());
     boolean logBodies = true;
     if (top.hasNonNull("events")) {
       ObjectNode events = r.object(top.get("events"), "events");
@@ -238,7 +242,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY");
     Path spoolPath;
     try {
       spoolPath = Path.of(spoolDir);
-    } catch (java.nio.file.InvalidPathException e) {
+    } catch (InvalidPathException e) {
       throw new ConfigException("events.spool.dir", "not a valid path: " + e.getMessage());
     }
     GatehouseConfig.EventsSettings eventsSettings = new GatehouseConfig.EventsSettings(
@@ -278,7 +282,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY");
   }
 
   private static Set<String> ordered(String... names) {
-    return Collections.unmodifiableSet(new java.util.LinkedHashSet<>(List.of(names)));
+    return Collections.unmodifiableSet(new LinkedHashSet<>(List.of(names)));
   }
 
   /** Typed, path-aware reads of the YAML tree. */
@@ -370,8 +374,8 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY");
     GatehouseConfig.RedactionSettings redaction(JsonNode node, String path) {
       ObjectNode red = object(node, path);
       keys(red, path, REDACTION_KEYS);
-      java.util.EnumSet<GatehouseConfig.BuiltinPattern> builtins =
-          java.util.EnumSet.allOf(GatehouseConfig.BuiltinPattern.class);
+      EnumSet<GatehouseConfig.BuiltinPattern> builtins =
+          EnumSet.allOf(GatehouseConfig.BuiltinPattern.class);
       List<String> names = new ArrayList<>();
       for (GatehouseConfig.BuiltinPattern b : GatehouseConfig.BuiltinPattern.values()) {
         names.add(b.yamlName());
@@ -382,7 +386,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY");
           throw new ConfigException(path + ".patterns", "expected a list of pattern names (" + String.join(", ", names)
               + "), got " + kind(ps));
         }
-        builtins = java.util.EnumSet.noneOf(GatehouseConfig.BuiltinPattern.class);
+        builtins = EnumSet.noneOf(GatehouseConfig.BuiltinPattern.class);
         for (int i = 0; i < ps.size(); i++) {
           String name = string(ps.get(i), path + ".patterns[" + i + "]").strip();
           GatehouseConfig.BuiltinPattern found = null;
@@ -422,7 +426,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY");
               throw new ConfigException(cPath + ".regex", "matches the empty string; it would redact nothing useful");
             }
             custom.add(new GatehouseConfig.CustomPattern(name, p));
-          } catch (java.util.regex.PatternSyntaxException e) {
+          } catch (PatternSyntaxException e) {
             throw new ConfigException(cPath + ".regex", "not a valid Java regular expression: "
                 + e.getDescription() + " near index " + e.getIndex());
           }
