@@ -135,8 +135,10 @@ public final class KafkaEventPublisher implements EventSink, AutoCloseable {
 
   // publisher-thread state
   private Producer<String, byte[]> producer;
+  // System.nanoTime() may be negative: deadlines start at "now" and are compared by subtraction
+  private long nextProducerAttemptNanos = System.nanoTime();
   private boolean metadataKnown;
-  private long pausedUntilNanos;
+  private long pausedUntilNanos = System.nanoTime();
   private long backoffNanos = BACKOFF_MIN_NS;
   private boolean probing;
   private long failuresSeen;
@@ -300,12 +302,7 @@ public final class KafkaEventPublisher implements EventSink, AutoCloseable {
 
   /** The publisher thread: the only user of the producer and (until it ends) of the spool. */
   private void run() {
-    try {
-      producer = createProducer();
-    } catch (RuntimeException e) {
-      LOG.error("Cannot create the Kafka producer for {}: {}. Events go to the spool {} only, until the proxy is "
-          + "restarted with a valid events.kafka.bootstrap.", bootstrap, rootMessage(e), spool.dir().toAbsolutePath());
-    }
+    tryCreateProducer(System.nanoTime());
     if (!spool.isEmpty()) {
       startedSpooling("events from an earlier run are waiting");
     }
@@ -322,8 +319,27 @@ public final class KafkaEventPublisher implements EventSink, AutoCloseable {
     }
   }
 
+  /**
+   * The producer cannot be created while no bootstrap host resolves (e.g. a container not up yet):
+   * events are spooled meanwhile and creation is retried every {@link #DROP_LOG_INTERVAL}.
+   */
+  private void tryCreateProducer(long now) {
+    if (producer != null || now - nextProducerAttemptNanos < 0) {
+      return;
+    }
+    try {
+      producer = createProducer();
+    } catch (RuntimeException e) {
+      nextProducerAttemptNanos = now + DROP_LOG_INTERVAL.toNanos();
+      LOG.error("Cannot create the Kafka producer for {}: {}. Events are spooled to {} meanwhile; retrying in {} s. "
+          + "Check events.kafka.bootstrap / GATEHOUSE_KAFKA_BOOTSTRAP.", bootstrap, rootMessage(e),
+          spool.dir().toAbsolutePath(), DROP_LOG_INTERVAL.toSeconds());
+    }
+  }
+
   private void loopOnce() {
     long now = System.nanoTime();
+    tryCreateProducer(now);
     warnIfSpoolingLong(now);
     noticeKafkaSignals(now);
     refreshMetadata(now);
@@ -370,7 +386,7 @@ public final class KafkaEventPublisher implements EventSink, AutoCloseable {
 
   /** With {@code max.block.ms=0} a send fails at once while the topic's metadata is unknown: ask first. */
   private void refreshMetadata(long now) {
-    if (metadataKnown || producer == null || now < pausedUntilNanos) {
+    if (metadataKnown || producer == null || now - pausedUntilNanos < 0) {
       return;
     }
     try {
@@ -392,7 +408,7 @@ public final class KafkaEventPublisher implements EventSink, AutoCloseable {
   }
 
   private boolean kafkaUsable(long now) {
-    return producer != null && metadataKnown && now >= pausedUntilNanos;
+    return producer != null && metadataKnown && now - pausedUntilNanos >= 0;
   }
 
   /** Sends one new event straight to Kafka when nothing is ahead of it and Kafka keeps up; else spools it. */
