@@ -91,7 +91,6 @@ class SpoolKafkaTest {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out waiting for: " + what);
       }
-      Thread.onSpinWait();
       try {
         Thread.sleep(20); // polling interval of a deadline loop, not a wait for an outcome
       } catch (InterruptedException e) {
