@@ -6,7 +6,10 @@ import io.gatehouse.proxy.config.GatehouseConfig;
 import io.gatehouse.proxy.config.ModelAlias;
 import io.gatehouse.proxy.config.Resilience;
 import io.gatehouse.proxy.failover.Breakers;
+import io.gatehouse.proxy.events.EventEncoder;
 import io.gatehouse.proxy.events.KafkaEventPublisher;
+import io.gatehouse.proxy.events.Redactor;
+import io.gatehouse.proxy.events.Spool;
 import io.gatehouse.proxy.http.ChatCompletionsHandler;
 import io.gatehouse.proxy.http.EmbeddingsHandler;
 import io.gatehouse.proxy.http.GatewayHandler;
@@ -18,6 +21,7 @@ import io.gatehouse.proxy.routing.RouteTable;
 import io.gatehouse.proxy.transport.UpstreamClient;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -29,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * Composition root of the proxy: config → providers → routes → handlers → Undertow, plus the event
  * publisher. Nothing else lives here.
  *
- * <p>{@link #start} returns once the HTTP port is bound (it never waits for Kafka); {@link #close}
- * stops accepting requests, then flushes queued events to Kafka with a bounded wait.
+ * <p>{@link #start} returns once the HTTP port is bound (it never waits for Kafka; it opens the event
+ * spool, whose leftovers from an earlier run are replayed first); {@link #close} stops accepting
+ * requests, then flushes queued events to Kafka or, when Kafka cannot take them in time, to the spool.
  */
 public final class GatehouseProxy implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GatehouseProxy.class);
@@ -48,8 +53,17 @@ public final class GatehouseProxy implements AutoCloseable {
     this.config = config;
     this.providers = new ProviderRegistry(config);
     RouteTable routes = new RouteTable(config, providers);
+    GatehouseConfig.SpoolSettings spoolSettings = config.events().spool();
+    Spool spool;
+    try {
+      spool = Spool.open(spoolSettings.dir(), spoolSettings.maxBytes(), spoolSettings.fsync());
+    } catch (IOException e) {
+      throw new IllegalStateException("Cannot open the event spool " + spoolSettings.dir().toAbsolutePath() + " ("
+          + e.getMessage() + "). Set events.spool.dir or GATEHOUSE_SPOOL_DIR to a writable directory.", e);
+    }
+    EventEncoder encoder = new EventEncoder(Redactor.of(config.events().redaction()), config.events()::metadataOnly);
     this.events = new KafkaEventPublisher(config.kafka().bootstrap(), config.kafka().topic(),
-        KafkaEventPublisher.DEFAULT_CAPACITY);
+        KafkaEventPublisher.DEFAULT_CAPACITY, spool, encoder);
     Resilience resilience = config.resilience();
     this.upstream = new UpstreamClient(resilience.connect(), resilience.total());
     this.breakers = new Breakers(resilience.breakerFailures(), resilience.breakerCooldown(),
@@ -102,9 +116,24 @@ public final class GatehouseProxy implements AutoCloseable {
     return events.published();
   }
 
-  /** Events dropped so far (queue full or Kafka rejected them). */
+  /** Events lost so far (queue full, spool full, disk errors, or Kafka rejected them for good). */
   public long eventsDropped() {
     return events.dropped();
+  }
+
+  /** Events written to the disk spool since start (Kafka was slow, down, or shutting down). */
+  public long eventsSpooled() {
+    return events.spooled();
+  }
+
+  /** Events lost because the spool was at {@code events.spool.max_bytes}. */
+  public long eventsDroppedSpoolFull() {
+    return events.droppedSpoolFull();
+  }
+
+  /** Bytes waiting in the spool's files. */
+  public long spoolBytes() {
+    return events.spoolBytes();
   }
 
   @Override
@@ -132,6 +161,15 @@ public final class GatehouseProxy implements AutoCloseable {
           a.targets().stream().map(ModelAlias.Target::id).collect(Collectors.joining(", ")));
     }
     LOG.info("Events: Kafka {} topic {}", config.kafka().bootstrap(), config.kafka().topic());
+    GatehouseConfig.EventsSettings ev = config.events();
+    LOG.info("Event spool: {} (up to {} bytes, fsync {})", ev.spool().dir().toAbsolutePath(), ev.spool().maxBytes(),
+        ev.spool().fsync().yamlName());
+    LOG.info("Redaction: {}{}; bodies: {}", ev.redaction().builtins().isEmpty() ? "no built-in patterns"
+        : ev.redaction().builtins().stream().map(GatehouseConfig.BuiltinPattern::yamlName).sorted()
+            .collect(Collectors.joining(", ")),
+        ev.redaction().custom().isEmpty() ? "" : " + " + ev.redaction().custom().size() + " custom",
+        !ev.logBodies() ? "never stored (events.log_bodies: false)" : ev.metadataOnlyRoutes().isEmpty()
+            ? "stored for every route" : "not stored for " + String.join(", ", ev.metadataOnlyRoutes()));
   }
 
   public static void main(String[] args) {
@@ -150,7 +188,8 @@ public final class GatehouseProxy implements AutoCloseable {
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("Shutting down: flushing events to Kafka (up to {} s)", EVENTS_CLOSE_TIMEOUT.toSeconds());
+      LOG.info("Shutting down: flushing events to Kafka, or to the spool what Kafka cannot take (up to {} s)",
+          EVENTS_CLOSE_TIMEOUT.toSeconds());
       proxy.close();
     }, "gatehouse-shutdown"));
   }

@@ -9,13 +9,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Kafka is unreachable: the proxy must start promptly and serve anyway. */
 class KafkaDownTest {
   @Test
-  void startsPromptlyAndServesWithKafkaPointedAtAClosedPort() throws Exception {
+  void startsPromptlyAndServesWithKafkaPointedAtAClosedPort(@TempDir Path spool) throws Exception {
     int closedPort;
     try (ServerSocket s = new ServerSocket(0)) {
       closedPort = s.getLocalPort();
@@ -25,6 +27,7 @@ class KafkaDownTest {
       GatehouseProxy proxy = GatehouseProxy.start(Map.of(
           "GATEHOUSE_PORT", "0",
           "GATEHOUSE_KAFKA_BOOTSTRAP", "127.0.0.1:" + closedPort,
+          "GATEHOUSE_SPOOL_DIR", spool.toString(),
           "OPENAI_API_KEY", "sk-test",
           "OPENAI_BASE_URL", fake.baseUrl()));
       long startMs = (System.nanoTime() - t0) / 1_000_000;
@@ -50,7 +53,8 @@ class KafkaDownTest {
         proxy.close();
         assertThat((System.nanoTime() - c0) / 1_000_000).as("close() waits a bounded time").isLessThan(10_000);
       }
-      assertThat(proxy.eventsDropped()).as("undeliverable events are counted").isEqualTo(3);
+      assertThat(proxy.eventsSpooled()).as("undeliverable events wait in the disk spool").isEqualTo(3);
+      assertThat(proxy.eventsDropped()).as("none is lost").isZero();
     }
   }
 }

@@ -9,19 +9,23 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Builds the {@link GatehouseConfig} from the environment and the optional YAML file named by
@@ -38,7 +42,8 @@ import java.util.regex.Pattern;
  *       {@code OPENAI_API_VERSION}) provider {@code azure}, {@code GEMINI_API_KEY} (or
  *       {@code GOOGLE_API_KEY}) / {@code GEMINI_BASE_URL} provider {@code gemini} — the variables the
  *       providers' own SDKs read — unless the file defines a provider of that name.
- *   <li>Environment wins over the file: {@code GATEHOUSE_PORT}, {@code GATEHOUSE_KAFKA_BOOTSTRAP}.
+ *   <li>Environment wins over the file: {@code GATEHOUSE_PORT}, {@code GATEHOUSE_KAFKA_BOOTSTRAP},
+ *       {@code GATEHOUSE_SPOOL_DIR}.
  * </ul>
  *
  * Stateless and thread-safe.
@@ -53,6 +58,9 @@ public final class ConfigLoader {
   public static final String AZURE_DEFAULT_API_VERSION = "2024-10-21";
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_KAFKA_BOOTSTRAP = "localhost:9092";
+  /** Relative to the working directory, like the launcher's state directory. */
+  public static final String DEFAULT_SPOOL_DIR = ".gatehouse/spool";
+  public static final long DEFAULT_SPOOL_MAX_BYTES = 2L << 30;
 
   private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
   private static final Pattern PROVIDER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
@@ -73,9 +81,14 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
   private static final Set<String> SERVER_KEYS = ordered("port", "host");
   private static final Set<String> PROVIDER_KEYS = ordered("type", "base_url", "keys", "headers", "api_version");
-  private static final Set<String> MODEL_KEYS = ordered("targets", "strategy");
+  private static final Set<String> MODEL_KEYS = ordered("targets", "strategy", "log_bodies");
   private static final Set<String> TARGET_KEYS = ordered("model", "weight");
-  private static final Set<String> EVENTS_KEYS = ordered("kafka");
+  private static final Set<String> EVENTS_KEYS = ordered("kafka", "spool", "redaction", "log_bodies");
+  private static final Set<String> SPOOL_KEYS = ordered("dir", "max_bytes", "fsync");
+  private static final Set<String> REDACTION_KEYS = ordered("patterns", "custom");
+  private static final Set<String> CUSTOM_PATTERN_KEYS = ordered("name", "regex");
+  private static final Pattern BYTE_SIZE = Pattern.compile("(\\d+)\\s*([KMGT]i?B?|B)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern REDACTION_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
   private static final Set<String> KAFKA_KEYS = ordered("bootstrap", "topic");
   private static final Set<String> STRATEGIES = ordered("priority", "weighted");
 
@@ -183,17 +196,29 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
 
     // models
     Map<String, ModelAlias> models = new LinkedHashMap<>();
+    Set<String> metadataOnlyRoutes = new LinkedHashSet<>();
     if (top.hasNonNull("models")) {
       ObjectNode ms = r.object(top.get("models"), "models");
       for (Iterator<Map.Entry<String, JsonNode>> it = ms.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         models.put(e.getKey(), r.alias(e.getKey(), e.getValue(), "models." + e.getKey(), providers));
+        JsonNode logBodies = e.getValue().get("log_bodies");
+        if (logBodies != null && !logBodies.isNull()
+            && !r.bool(logBodies, "models." + e.getKey() + ".log_bodies")) {
+          metadataOnlyRoutes.add(e.getKey());
+        }
       }
     }
 
     // events
     String bootstrap = DEFAULT_KAFKA_BOOTSTRAP;
     String topic = Topics.EVENTS_V1;
+    String spoolDir = DEFAULT_SPOOL_DIR;
+    long spoolMaxBytes = DEFAULT_SPOOL_MAX_BYTES;
+    GatehouseConfig.Fsync fsync = GatehouseConfig.Fsync.INTERVAL;
+    GatehouseConfig.RedactionSettings redaction = new GatehouseConfig.RedactionSettings(
+        EnumSet.allOf(GatehouseConfig.BuiltinPattern.class), List.of());
+    boolean logBodies = true;
     if (top.hasNonNull("events")) {
       ObjectNode events = r.object(top.get("events"), "events");
       r.keys(events, "events", EVENTS_KEYS);
@@ -207,14 +232,44 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
           topic = r.nonBlank(kafka.get("topic"), "events.kafka.topic");
         }
       }
+      if (events.hasNonNull("spool")) {
+        ObjectNode spool = r.object(events.get("spool"), "events.spool");
+        r.keys(spool, "events.spool", SPOOL_KEYS);
+        if (spool.hasNonNull("dir")) {
+          spoolDir = r.nonBlank(spool.get("dir"), "events.spool.dir");
+        }
+        if (spool.hasNonNull("max_bytes")) {
+          spoolMaxBytes = r.byteSize(spool.get("max_bytes"), "events.spool.max_bytes");
+        }
+        if (spool.hasNonNull("fsync")) {
+          fsync = r.fsync(spool.get("fsync"), "events.spool.fsync");
+        }
+      }
+      if (events.hasNonNull("redaction")) {
+        redaction = r.redaction(events.get("redaction"), "events.redaction");
+      }
+      if (events.hasNonNull("log_bodies")) {
+        logBodies = r.bool(events.get("log_bodies"), "events.log_bodies");
+      }
     }
     if (blankToNull(env.get("GATEHOUSE_KAFKA_BOOTSTRAP")) != null) {
       bootstrap = env.get("GATEHOUSE_KAFKA_BOOTSTRAP").strip();
     }
+    if (blankToNull(env.get("GATEHOUSE_SPOOL_DIR")) != null) {
+      spoolDir = env.get("GATEHOUSE_SPOOL_DIR").strip();
+    }
+    Path spoolPath;
+    try {
+      spoolPath = Path.of(spoolDir);
+    } catch (InvalidPathException e) {
+      throw new ConfigException("events.spool.dir", "not a valid path: " + e.getMessage());
+    }
+    GatehouseConfig.EventsSettings eventsSettings = new GatehouseConfig.EventsSettings(
+        new GatehouseConfig.SpoolSettings(spoolPath, spoolMaxBytes, fsync), redaction, logBodies, metadataOnlyRoutes);
 
     return new GatehouseConfig(host, port, Collections.unmodifiableMap(providers),
-        Collections.unmodifiableMap(models), new GatehouseConfig.KafkaSettings(bootstrap, topic), file,
-        r.resilience(top));
+        Collections.unmodifiableMap(models), new GatehouseConfig.KafkaSettings(bootstrap, topic), eventsSettings,
+        file, r.resilience(top));
   }
 
   /** Replaces {@code ${VAR}} and {@code ${VAR:-default}} in {@code value}. */
@@ -246,7 +301,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
   }
 
   private static Set<String> ordered(String... names) {
-    return Collections.unmodifiableSet(new java.util.LinkedHashSet<>(List.of(names)));
+    return Collections.unmodifiableSet(new LinkedHashSet<>(List.of(names)));
   }
 
   /** Typed, path-aware reads of the YAML tree. */
@@ -357,6 +412,116 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
         case "m" -> Duration.ofMinutes(amount);
         default -> Duration.ofHours(amount);
       };
+    }
+
+    boolean bool(JsonNode n, String path) {
+      if (n.isBoolean()) {
+        return n.booleanValue();
+      }
+      String s = n.isValueNode() ? interpolate(n.asText(), path, env).strip() : "";
+      if (s.equals("true") || s.equals("false")) {
+        return Boolean.parseBoolean(s);
+      }
+      throw new ConfigException(path, "expected true or false, got " + kind(n));
+    }
+
+    /** {@code 2GB}, {@code 512MiB}, {@code 65536} (bytes); K/M/G/T are powers of 1024 either way. */
+    long byteSize(JsonNode n, String path) {
+      String s = string(n, path).strip();
+      Matcher m = BYTE_SIZE.matcher(s);
+      if (m.matches()) {
+        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
+        int shift = switch (unit.charAt(0)) {
+          case 'K' -> 10;
+          case 'M' -> 20;
+          case 'G' -> 30;
+          case 'T' -> 40;
+          default -> 0;
+        };
+        try {
+          long v = Long.parseLong(m.group(1));
+          if (v > 0 && v <= (Long.MAX_VALUE >> shift)) {
+            return v << shift;
+          }
+        } catch (NumberFormatException e) {
+          // reported below
+        }
+      }
+      throw new ConfigException(path, "expected a positive size such as 2GB, 512MB or 65536 (bytes), got '" + s + "'");
+    }
+
+    GatehouseConfig.Fsync fsync(JsonNode n, String path) {
+      String s = string(n, path).strip();
+      for (GatehouseConfig.Fsync f : GatehouseConfig.Fsync.values()) {
+        if (f.yamlName().equals(s)) {
+          return f;
+        }
+      }
+      throw new ConfigException(path, "unknown fsync policy '" + s + "'; one of: batch, interval, never");
+    }
+
+    GatehouseConfig.RedactionSettings redaction(JsonNode node, String path) {
+      ObjectNode red = object(node, path);
+      keys(red, path, REDACTION_KEYS);
+      EnumSet<GatehouseConfig.BuiltinPattern> builtins =
+          EnumSet.allOf(GatehouseConfig.BuiltinPattern.class);
+      List<String> names = new ArrayList<>();
+      for (GatehouseConfig.BuiltinPattern b : GatehouseConfig.BuiltinPattern.values()) {
+        names.add(b.yamlName());
+      }
+      if (red.hasNonNull("patterns")) {
+        JsonNode ps = red.get("patterns");
+        if (!ps.isArray()) {
+          throw new ConfigException(path + ".patterns", "expected a list of pattern names (" + String.join(", ", names)
+              + "), got " + kind(ps));
+        }
+        builtins = EnumSet.noneOf(GatehouseConfig.BuiltinPattern.class);
+        for (int i = 0; i < ps.size(); i++) {
+          String name = string(ps.get(i), path + ".patterns[" + i + "]").strip();
+          GatehouseConfig.BuiltinPattern found = null;
+          for (GatehouseConfig.BuiltinPattern b : GatehouseConfig.BuiltinPattern.values()) {
+            if (b.yamlName().equals(name)) {
+              found = b;
+            }
+          }
+          if (found == null) {
+            throw new ConfigException(path + ".patterns[" + i + "]", "unknown pattern '" + name + "'; one of: "
+                + String.join(", ", names) + " (write your own under " + path + ".custom)");
+          }
+          builtins.add(found);
+        }
+      }
+      List<GatehouseConfig.CustomPattern> custom = new ArrayList<>();
+      if (red.hasNonNull("custom")) {
+        JsonNode cs = red.get("custom");
+        if (!cs.isArray()) {
+          throw new ConfigException(path + ".custom", "expected a list of {name, regex}, got " + kind(cs));
+        }
+        for (int i = 0; i < cs.size(); i++) {
+          String cPath = path + ".custom[" + i + "]";
+          ObjectNode c = object(cs.get(i), cPath);
+          keys(c, cPath, CUSTOM_PATTERN_KEYS);
+          if (!c.hasNonNull("name") || !c.hasNonNull("regex")) {
+            throw new ConfigException(cPath, "needs a name and a regex, e.g. { name: employee_id, regex: \"EMP-[0-9]{6}\" }");
+          }
+          String name = nonBlank(c.get("name"), cPath + ".name");
+          if (!REDACTION_NAME.matcher(name).matches()) {
+            throw new ConfigException(cPath + ".name", "use letters, digits, '_', '-', '.' (it becomes [REDACTED:name])");
+          }
+          String regex = nonBlank(c.get("regex"), cPath + ".regex");
+          try {
+            Pattern p = Pattern.compile(regex);
+            if (p.matcher("").matches()) {
+              throw new ConfigException(cPath + ".regex", "matches the empty string; it would redact nothing useful");
+            }
+            custom.add(new GatehouseConfig.CustomPattern(name, p));
+          } catch (PatternSyntaxException e) {
+            throw new ConfigException(cPath + ".regex", "not a valid Java regular expression: "
+                + e.getDescription() + " near index " + e.getIndex());
+          }
+        }
+      }
+      return new GatehouseConfig.RedactionSettings(builtins, custom);
     }
 
     int port(JsonNode n, String path) {

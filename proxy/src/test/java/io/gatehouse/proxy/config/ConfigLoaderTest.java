@@ -129,7 +129,7 @@ class ConfigLoaderTest {
     fails(providers + "models: { smart: { targets: [] } }", Map.of(),
         "models.smart.targets: expected a non-empty list of provider/model targets");
     fails(providers + "models: { smart: { target: [openai/x] } }", Map.of(),
-        "models.smart.target: unknown key; allowed here: targets, strategy");
+        "models.smart.target: unknown key; allowed here: targets, strategy, log_bodies");
     fails(providers + "models: { smart: { strategy: random, targets: [openai/x] } }", Map.of(),
         "models.smart.strategy: unknown strategy 'random'; one of: priority, weighted");
     fails("providers: { local: { type: openai-compatible, base_ur: \"http://l\" } }", Map.of(),
@@ -266,5 +266,75 @@ class ConfigLoaderTest {
     assertThat(shadowed.providers().get("gemini").keys()).containsExactly("f");
     fails("providers: { google: { type: gemini } }", Map.of(),
         "providers.google.keys: a provider of type gemini needs at least one key, e.g. keys: [\"${GEMINI_API_KEY}\"]");
+  }
+
+  @Test
+  void eventsSpoolRedactionAndMetadataOnlyRoutes() {
+    GatehouseConfig defaults = ConfigLoader.parse("", null, Map.of());
+    assertThat(defaults.events().spool()).isEqualTo(new GatehouseConfig.SpoolSettings(
+        Path.of(ConfigLoader.DEFAULT_SPOOL_DIR), ConfigLoader.DEFAULT_SPOOL_MAX_BYTES, GatehouseConfig.Fsync.INTERVAL));
+    assertThat(defaults.events().redaction().builtins()).containsExactlyInAnyOrder(GatehouseConfig.BuiltinPattern.values());
+    assertThat(defaults.events().metadataOnly("anything")).isFalse();
+
+    String yaml = String.join("\n",
+        "providers:",
+        "  local: { type: openai-compatible, base_url: http://vllm:8000/v1 }",
+        "models:",
+        "  private: { targets: [local/m], log_bodies: false }",
+        "  open: { targets: [local/m], log_bodies: true }",
+        "events:",
+        "  spool: { dir: /var/lib/gatehouse/spool, max_bytes: 512MB, fsync: batch }",
+        "  redaction:",
+        "    patterns: [api_keys, emails]",
+        "    custom: [{ name: employee_id, regex: \"EMP-[0-9]{6}\" }]",
+        "");
+    GatehouseConfig c = ConfigLoader.parse(yaml, "g.yaml", Map.of());
+    assertThat(c.events().spool()).isEqualTo(new GatehouseConfig.SpoolSettings(
+        Path.of("/var/lib/gatehouse/spool"), 512L << 20, GatehouseConfig.Fsync.BATCH));
+    assertThat(c.events().redaction().builtins())
+        .containsExactlyInAnyOrder(GatehouseConfig.BuiltinPattern.API_KEYS, GatehouseConfig.BuiltinPattern.EMAILS);
+    assertThat(c.events().redaction().custom()).singleElement()
+        .satisfies(p -> assertThat(p.name()).isEqualTo("employee_id"));
+    assertThat(c.events().metadataOnlyRoutes()).containsExactly("private");
+    assertThat(c.events().metadataOnly("private")).isTrue();
+    assertThat(c.events().metadataOnly("open")).isFalse();
+    assertThat(c.events().metadataOnly(null)).isFalse();
+
+    GatehouseConfig none = ConfigLoader.parse("events: { log_bodies: false, redaction: { patterns: [] } }", null, Map.of());
+    assertThat(none.events().metadataOnly("open")).isTrue();
+    assertThat(none.events().redaction().builtins()).isEmpty();
+
+    GatehouseConfig env = ConfigLoader.parse("events: { spool: { dir: a } }", null, Map.of("GATEHOUSE_SPOOL_DIR", "/tmp/s"));
+    assertThat(env.events().spool().dir()).isEqualTo(Path.of("/tmp/s"));
+    assertThat(ConfigLoader.parse("events: { spool: { max_bytes: 65536 } }", null, Map.of()).events().spool().maxBytes())
+        .isEqualTo(65536);
+    assertThat(ConfigLoader.parse("events: { spool: { max_bytes: 2GiB } }", null, Map.of()).events().spool().maxBytes())
+        .isEqualTo(2L << 30);
+  }
+
+  @Test
+  void eventsErrorsNameThePath() {
+    failsStartingWith("events: { spool: { size: 1GB } }", Map.of(), "events.spool.size: unknown key; allowed here: dir, max_bytes, fsync");
+    failsStartingWith("events: { spool: { max_bytes: lots } }", Map.of(), "events.spool.max_bytes: expected a positive size");
+    failsStartingWith("events: { spool: { max_bytes: 0 } }", Map.of(), "events.spool.max_bytes: expected a positive size");
+    failsStartingWith("events: { spool: { fsync: sometimes } }", Map.of(),
+        "events.spool.fsync: unknown fsync policy 'sometimes'; one of: batch, interval, never");
+    failsStartingWith("events: { redaction: { patterns: [emails, ssn] } }", Map.of(),
+        "events.redaction.patterns[1]: unknown pattern 'ssn'");
+    failsStartingWith("events: { redaction: { custom: [{ name: x, regex: \"([a-z\" }] } }", Map.of(),
+        "events.redaction.custom[0].regex: not a valid Java regular expression");
+    failsStartingWith("events: { redaction: { custom: [{ name: x, regex: \"a*\" }] } }", Map.of(),
+        "events.redaction.custom[0].regex: matches the empty string");
+    failsStartingWith("events: { redaction: { custom: [{ regex: abc }] } }", Map.of(), "events.redaction.custom[0]: needs a name and a regex");
+    failsStartingWith("events: { log_bodies: maybe }", Map.of(), "events.log_bodies: expected true or false");
+    failsStartingWith(String.join("\n",
+        "providers: { local: { type: openai-compatible, base_url: \"http://h/v1\" } }",
+        "models: { m: { targets: [local/x], log_bodies: no-thanks } }"), Map.of(), "models.m.log_bodies: expected true or false");
+  }
+
+  private static void failsStartingWith(String yaml, Map<String, String> env, String prefix) {
+    assertThatThrownBy(() -> ConfigLoader.parse(yaml, null, env))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(prefix);
   }
 }
