@@ -11,7 +11,9 @@ import java.time.Duration;
  * @param maxBackoff cap on a computed backoff
  * @param maxRetryAfter the longest {@code Retry-After} honoured on the same target; longer → next target
  * @param connect to open a connection
- * @param firstToken until the first byte of a streamed answer (headers included)
+ * @param firstToken until the first byte of the answer: a stream's first chunk, or a non-streamed
+ *     answer's headers — which come only once the whole answer is generated, so long non-streamed
+ *     generations need a larger value (or streaming)
  * @param idleBetweenChunks the longest silence inside a stream
  * @param total the whole request, every attempt and backoff included (also bounds a non-streamed answer)
  * @param breakerFailures consecutive failures that open a deployment's breaker
@@ -32,6 +34,6 @@ public record Resilience(
     Duration breakerMaxCooldown) {
 
   public static final Resilience DEFAULTS = new Resilience(3, Duration.ofMillis(100), Duration.ofSeconds(2),
-      Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(30),
+      Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(120), Duration.ofSeconds(30),
       Duration.ofSeconds(300), 3, Duration.ofSeconds(10), Duration.ofMinutes(5));
 }

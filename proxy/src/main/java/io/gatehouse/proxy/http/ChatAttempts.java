@@ -155,9 +155,8 @@ final class ChatAttempts implements UpstreamExchange.AttemptOwner {
         stream, clientWantsUsage, resilience.firstToken(), resilience.idleBetweenChunks());
     forwarder.owner(this);
     long left = deadlineNanos - System.nanoTime();
-    // a non-streamed answer arrives whole, so its headers may take as long as the request may
-    Duration headers = Duration.ofNanos(Math.max(1_000_000, stream ? Math.min(left, resilience.firstToken().toNanos())
-        : left));
+    // the first byte of the answer: a stream's headers, or a whole non-streamed answer
+    Duration headers = Duration.ofNanos(Math.max(1_000_000, Math.min(left, resilience.firstToken().toNanos())));
     forwarder.start(upstream, ((ChatAdapter.Ready) prepared).request().withResponseTimeout(headers));
   }
 

@@ -176,13 +176,15 @@ final class ChatForwarder extends UpstreamExchange {
       return;
     }
     ChatAdapter.ErrorAnswer error = adapter.error(status, body);
-    if (failover(FailureClassifier.classify(status, error == null ? null : error.type(), null,
-        error == null ? null : error.message()))) {
+    String failureClass = FailureClassifier.classify(status, error == null ? null : error.type(),
+        error == null ? null : error.code(), error == null ? null : error.message());
+    if (failover(failureClass)) {
       return;
     }
     if (error != null) {
       OpenAiErrors.sendBody(exchange, error.status(), error.body());
-      finish(error.status(), error.type() == null ? OpenAiErrors.UPSTREAM : error.type(), error.message());
+      finish(error.status(), error.type() == null ? OpenAiErrors.UPSTREAM : error.type(), error.message(),
+          failureClass);
     } else {
       String message = "Provider '" + provider.name() + "' answered HTTP " + status + " with a non-JSON body"
           + (contentType == null ? "" : " (" + contentType + ")") + snippet(body);

@@ -64,6 +64,12 @@ public interface ChatAdapter {
    * @param status what the client gets
    * @param body OpenAI-shaped {@code {"error":{...}}}
    * @param type {@code error.type}, for the event's error class
+   * @param code {@code error.code} when the provider gives one (e.g. {@code context_length_exceeded}),
+   *     for the failure classifier; null otherwise
    */
-  record ErrorAnswer(int status, byte[] body, String type, String message) {}
+  record ErrorAnswer(int status, byte[] body, String type, String message, String code) {
+    public ErrorAnswer(int status, byte[] body, String type, String message) {
+      this(status, body, type, message, null);
+    }
+  }
 }

@@ -131,6 +131,7 @@ public final class Bench implements Callable<Integer> {
     pb.environment().put("GATEHOUSE_PORT", Integer.toString(port));
     pb.environment().put("GATEHOUSE_CONFIG", config.toString());
     pb.environment().put("GATEHOUSE_KAFKA_BOOTSTRAP", kafka);
+    pb.environment().put("GATEHOUSE_SPOOL_DIR", Files.createTempDirectory("gatehouse-bench-spool").toString());
     pb.environment().remove("OPENAI_API_KEY");
     Path log = Files.createTempFile("gatehouse-bench-proxy", ".log");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());

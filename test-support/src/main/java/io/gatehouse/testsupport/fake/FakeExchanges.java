@@ -68,6 +68,17 @@ final class FakeExchanges {
       this.channel = exchange.getResponseChannel();
     }
 
+    /** Sends the status line and headers now, before any frame (a stream whose body is late). */
+    void flushHeaders() {
+      try {
+        if (!channel.flush()) {
+          channel.resumeWrites(); // the rest goes out with the first frame
+        }
+      } catch (IOException e) {
+        IoUtils.safeClose(exchange.getConnection());
+      }
+    }
+
     /** Writes the next frame, cuts, or ends the exchange after the last frame. */
     void next() {
       if (index == cutAt) {

@@ -175,7 +175,8 @@ public final class FaultyProvider implements AutoCloseable {
     } else if (fault instanceof MalformedChunk) {
       frames.add(2, ByteBuffer.wrap(
           "data: {\"id\":\"chatcmpl-x\",\"choices\":[{\"delta\":{\"content\n\n".getBytes(StandardCharsets.UTF_8)));
-    } else if (!(fault instanceof NoDone)) { // NoDone: the words only
+    }
+    if (!(fault instanceof NoDone) && !(fault instanceof StallAfter)) { // NoDone: the words only
       frames.add(frame(chunk(model, JSON.createObjectNode(), "stop")));
       frames.add(frame(usage));
       frames.add(ByteBuffer.wrap("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8)));
@@ -183,12 +184,7 @@ public final class FaultyProvider implements AutoCloseable {
     FakeExchanges.SseWriter writer =
         new FakeExchanges.SseWriter(exchange, frames, 0, cut, fault instanceof StallAfter);
     long firstDelay = fault instanceof SlowFirstChunk s ? s.millis() : 0;
-    try {
-      exchange.getResponseChannel().flush(); // headers out now: only the body is slow
-    } catch (IOException e) {
-      IoUtils.safeClose(exchange.getConnection());
-      return;
-    }
+    writer.flushHeaders(); // headers out now: only the body is slow
     FakeExchanges.later(exchange, firstDelay, writer::next);
   }
 

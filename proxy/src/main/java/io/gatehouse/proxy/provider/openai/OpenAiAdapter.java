@@ -80,7 +80,7 @@ public class OpenAiAdapter implements ChatAdapter {
   public ErrorAnswer error(int status, byte[] body) {
     String[] error = OpenAiChat.errorOf(body);
     if (error != null) {
-      return new ErrorAnswer(status, body, error[1], error[0]);
+      return new ErrorAnswer(status, body, error[1], error[0], error[2]);
     }
     OpenAiChat.FlatError flat = OpenAiChat.flatErrorOf(body);
     return flat == null ? null : new ErrorAnswer(status, flat.wrapped(), flat.type(), flat.message());

@@ -83,7 +83,9 @@ public final class OpenAiChat {
       JsonNode root = JSON.readTree(body);
       JsonNode error = root == null ? null : root.get("error");
       if (error != null && error.isObject() && error.has("message")) {
-        return new String[] {error.path("message").asText(), textOrNull(error.get("type"))};
+        JsonNode code = error.get("code");
+        return new String[] {error.path("message").asText(), textOrNull(error.get("type")),
+            code == null || code.isNull() ? null : code.asText()};
       }
     } catch (IOException e) {
       // not JSON: the caller wraps it

@@ -34,6 +34,13 @@ public final class OpenAiStreamTap implements ChatStream {
   private String finishReason;
   private Usage usage;
   private String errorMessage;
+  /** A malformed chunk arrived: it was replaced by an error event and nothing more is forwarded. */
+  private boolean broken;
+  private static final String MALFORMED_MESSAGE =
+      "The provider sent a malformed stream chunk (not valid JSON); Gatehouse ended the stream.";
+  private static final byte[] MALFORMED_EVENT = ("data: {\"error\":{\"message\":\"" + MALFORMED_MESSAGE
+      + "\",\"type\":\"upstream_error\",\"param\":null,\"code\":\"malformed_chunk\"}}\n\n")
+      .getBytes(java.nio.charset.StandardCharsets.UTF_8);
   private String errorType;
   private boolean done;
   private int events;
@@ -69,10 +76,14 @@ public final class OpenAiStreamTap implements ChatStream {
         i++;
         continue;
       }
-      // bytes [eventStart, end) are one complete event
-      boolean keep = inspect(eventStart, end);
+      // bytes [eventStart, end) are one complete event; after a malformed one nothing more is forwarded
+      boolean wasBroken = broken;
+      boolean keep = !wasBroken && inspect(eventStart, end);
       if (!keep) {
         out = append(out, forwardStart, eventStart);
+        if (!wasBroken && broken) {
+          out = appendBytes(out, MALFORMED_EVENT);
+        }
         forwardStart = end;
       }
       eventStart = end;
@@ -89,6 +100,10 @@ public final class OpenAiStreamTap implements ChatStream {
   /** Bytes of an incomplete last event when the upstream ended; forwarded as they are. */
   @Override
   public ByteBuffer remainder() {
+    if (broken) {
+      pendingLength = 0;
+      return ByteBuffer.allocate(0);
+    }
     ByteBuffer rest = ByteBuffer.wrap(Arrays.copyOf(pending, pendingLength));
     pendingLength = 0;
     return rest;
@@ -106,12 +121,24 @@ public final class OpenAiStreamTap implements ChatStream {
     return -1;
   }
 
+  private ByteBuffer appendBytes(ByteBuffer out, byte[] bytes) {
+    if (out == null) {
+      out = ByteBuffer.allocate(pendingLength + bytes.length);
+    } else if (out.remaining() < bytes.length) {
+      ByteBuffer bigger = ByteBuffer.allocate(out.position() + bytes.length + pendingLength);
+      out = bigger.put(out.flip());
+    }
+    return out.put(bytes);
+  }
+
   private ByteBuffer append(ByteBuffer out, int from, int to) {
     if (to <= from) {
       return out;
     }
     if (out == null) {
       out = ByteBuffer.allocate(pendingLength);
+    } else if (out.remaining() < to - from) {
+      out = ByteBuffer.allocate(out.position() + pendingLength + MALFORMED_EVENT.length).put(out.flip());
     }
     return out.put(pending, from, to - from);
   }
@@ -131,7 +158,13 @@ public final class OpenAiStreamTap implements ChatStream {
     try {
       chunk = JSON.readTree(data);
     } catch (IOException e) {
-      return true; // not ours to judge: forward
+      if (data.startsWith("{")) { // meant as a chunk but broken: the client's SDK would choke on it
+        broken = true;
+        errorMessage = MALFORMED_MESSAGE;
+        errorType = "upstream_error";
+        return false;
+      }
+      return true; // not JSON at all (a server's own keep-alive): not ours to judge, forward
     }
     if (chunk == null || !chunk.isObject()) {
       return true;
