@@ -1,5 +1,6 @@
 package io.gatehouse.proxy.config;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -10,6 +11,8 @@ import java.util.Map;
  * @param port HTTP port; 0 picks a free one
  * @param providers by name, in definition order (YAML first, then zero-config ones)
  * @param models aliases by name, in definition order
+ * @param rules {@code routing.rules}, in order (the first match wins)
+ * @param experiments by name, in definition order; at most one per model
  * @param configFile the YAML path, or null when running from the environment only
  */
 public record GatehouseConfig(
@@ -17,6 +20,8 @@ public record GatehouseConfig(
     int port,
     Map<String, ProviderConfig> providers,
     Map<String, ModelAlias> models,
+    List<RoutingRule> rules,
+    Map<String, Experiment> experiments,
     KafkaSettings kafka,
     String configFile) {
 
