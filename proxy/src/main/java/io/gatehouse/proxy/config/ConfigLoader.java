@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -593,7 +594,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
         Experiment.StickyBy stickyBy = Experiment.StickyBy.USER;
         if (x.hasNonNull("sticky_by")) {
           String s = string(x.get("sticky_by"), path + ".sticky_by").strip();
-          stickyBy = java.util.Arrays.stream(Experiment.StickyBy.values()).filter(b -> b.yamlName().equals(s))
+          stickyBy = Arrays.stream(Experiment.StickyBy.values()).filter(b -> b.yamlName().equals(s))
               .findFirst().orElseThrow(() -> new ConfigException(path + ".sticky_by", "unknown sticky_by '" + s
                   + "'; one of: user, session"));
         }

@@ -18,9 +18,9 @@ import java.util.random.RandomGenerator;
  * the first is tried first, the others are fallbacks. For a chat request ({@link #resolve(String,
  * RouteFacts)}), in this order:
  * <ol>
- *   <li>{@code routing.rules}: the first rule whose conditions hold replaces the model ({@link RoutingRules});
+ *   <li>{@code routing.rules}: the first rule whose conditions hold replaces the model ({@code RoutingRules});
  *   <li>{@code experiments}: if an experiment splits that model, the request's variant may replace it
- *       again, and the route records the experiment and variant ({@link Experiments});
+ *       again, and the route records the experiment and variant ({@code Experiments});
  *   <li>the model is then resolved once, without further rules or experiments:
  *     <ol>
  *       <li>a configured alias → its targets, ordered by the alias's {@link TargetPolicy}

@@ -13,6 +13,9 @@ import java.util.random.RandomGenerator;
  * validates names against {@link #names()}.
  */
 public final class TargetPolicies {
+  /** The strategy of an alias that names none. */
+  public static final String DEFAULT = "priority";
+
   /** What a policy may use; shared by every policy of one route table. */
   public record Context(RandomGenerator random) {}
 
@@ -26,8 +29,6 @@ public final class TargetPolicies {
   }
 
   private TargetPolicies() {}
-
-  public static final String DEFAULT = "priority";
 
   /** Valid strategy names, the default first. */
   public static Set<String> names() {

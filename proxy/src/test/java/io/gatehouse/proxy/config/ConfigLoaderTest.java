@@ -197,6 +197,9 @@ class ConfigLoaderTest {
     assertThat(c.providers().get("anthropic").type()).isEqualTo(ProviderType.ANTHROPIC);
     assertThat(c.providers().get("anthropic").keys()).containsExactly("sk-ant-x");
     assertThat(c.models()).containsKeys("chat-default", "smart");
+    assertThat(c.models().get("smart").strategy()).isEqualTo("weighted");
+    assertThat(c.rules()).isNotEmpty();
+    assertThat(c.experiments()).isNotEmpty();
   }
 
   private static GatehouseConfig load(String yaml) {
