@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.gatehouse.proxy.routing.TargetPolicies;
 import io.gatehouse.schemas.Topics;
 import java.io.IOException;
 import java.net.URI;
@@ -14,8 +15,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -74,7 +77,8 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
       Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding");
 
   private static final Set<String> TOP_KEYS =
-      ordered("server", "providers", "models", "events", "retries", "timeouts", "breaker");
+      ordered("server", "providers", "models", "routing", "experiments", "events", "retries", "timeouts",
+          "breaker");
   private static final Set<String> RETRIES_KEYS = ordered("max_attempts", "backoff", "max_backoff", "max_retry_after");
   private static final Set<String> TIMEOUTS_KEYS = ordered("connect", "first_token", "idle_between_chunks", "total");
   private static final Set<String> BREAKER_KEYS = ordered("failures", "cooldown", "max_cooldown");
@@ -89,8 +93,13 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
   private static final Set<String> CUSTOM_PATTERN_KEYS = ordered("name", "regex");
   private static final Pattern BYTE_SIZE = Pattern.compile("(\\d+)\\s*([KMGT]i?B?|B)?", Pattern.CASE_INSENSITIVE);
   private static final Pattern REDACTION_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+  private static final Set<String> ROUTING_KEYS = ordered("rules");
+  private static final Set<String> RULE_KEYS = ordered("when", "model");
+  private static final Set<String> WHEN_KEYS = ordered("model", "feature", "team", "user", "tags", "header",
+      "prompt_tokens_over", "has_tools", "has_images");
+  private static final Set<String> EXPERIMENT_KEYS = ordered("model", "split", "sticky_by");
+  private static final Set<String> VARIANT_KEYS = ordered("weight", "model");
   private static final Set<String> KAFKA_KEYS = ordered("bootstrap", "topic");
-  private static final Set<String> STRATEGIES = ordered("priority", "weighted");
 
   private ConfigLoader() {}
 
@@ -209,6 +218,9 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
         }
       }
     }
+    List<RoutingRule> rules = top.hasNonNull("routing") ? r.routing(top.get("routing"), models, providers) : List.of();
+    Map<String, Experiment> experiments =
+        top.hasNonNull("experiments") ? r.experiments(top.get("experiments"), models, providers) : Map.of();
 
     // events
     String bootstrap = DEFAULT_KAFKA_BOOTSTRAP;
@@ -268,8 +280,8 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
         new GatehouseConfig.SpoolSettings(spoolPath, spoolMaxBytes, fsync), redaction, logBodies, metadataOnlyRoutes);
 
     return new GatehouseConfig(host, port, Collections.unmodifiableMap(providers),
-        Collections.unmodifiableMap(models), new GatehouseConfig.KafkaSettings(bootstrap, topic), eventsSettings,
-        file, r.resilience(top));
+        Collections.unmodifiableMap(models), List.copyOf(rules), Collections.unmodifiableMap(experiments),
+        new GatehouseConfig.KafkaSettings(bootstrap, topic), eventsSettings, file, r.resilience(top));
   }
 
   /** Replaces {@code ${VAR}} and {@code ${VAR:-default}} in {@code value}. */
@@ -633,12 +645,12 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
       }
       ObjectNode m = object(node, path);
       keys(m, path, MODEL_KEYS);
-      String strategy = "priority";
+      String strategy = TargetPolicies.DEFAULT;
       if (m.hasNonNull("strategy")) {
         strategy = string(m.get("strategy"), path + ".strategy");
-        if (!STRATEGIES.contains(strategy)) {
+        if (!TargetPolicies.names().contains(strategy)) {
           throw new ConfigException(path + ".strategy", "unknown strategy '" + strategy + "'; one of: "
-              + String.join(", ", STRATEGIES));
+              + String.join(", ", TargetPolicies.names()));
         }
       }
       JsonNode ts = m.get("targets");
@@ -658,27 +670,179 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
           }
           id = string(t.get("model"), tPath + ".model");
           if (t.hasNonNull("weight")) {
-            JsonNode w = t.get("weight");
-            if (!w.canConvertToInt() || !w.isIntegralNumber() || w.asInt() < 0) {
-              throw new ConfigException(tPath + ".weight", "expected a whole number ≥ 0, got " + w);
-            }
-            weight = w.asInt();
+            weight = wholeNumber(t.get("weight"), tPath + ".weight");
           }
         } else {
           id = string(t, tPath);
         }
-        int slash = id.indexOf('/');
-        if (slash <= 0 || slash == id.length() - 1) {
-          throw new ConfigException(tPath, "expected 'provider/model', got '" + id + "'");
-        }
-        String provider = id.substring(0, slash);
-        if (!providers.containsKey(provider)) {
-          throw new ConfigException(tPath, "unknown provider '" + provider + "' (configured providers: "
-              + (providers.isEmpty() ? "none" : String.join(", ", providers.keySet())) + ")");
-        }
-        targets.add(new ModelAlias.Target(provider, id.substring(slash + 1), weight));
+        String provider = provider(id, tPath, providers);
+        targets.add(new ModelAlias.Target(provider, id.substring(provider.length() + 1), weight));
+      }
+      if (strategy.equals("weighted") && targets.stream().mapToLong(ModelAlias.Target::weight).sum() == 0) {
+        throw new ConfigException(path + ".targets", "the weights sum to 0; give at least one target a weight > 0");
       }
       return new ModelAlias(name, strategy, targets);
+    }
+
+    /** The provider of a {@code provider/model} id, which must be configured. */
+    private static String provider(String id, String path, Map<String, ProviderConfig> providers) {
+      int slash = id.indexOf('/');
+      if (slash <= 0 || slash == id.length() - 1) {
+        throw new ConfigException(path, "expected 'provider/model', got '" + id + "'");
+      }
+      String provider = id.substring(0, slash);
+      if (!providers.containsKey(provider)) {
+        throw new ConfigException(path, "unknown provider '" + provider + "' (configured providers: "
+            + (providers.isEmpty() ? "none" : String.join(", ", providers.keySet())) + ")");
+      }
+      return provider;
+    }
+
+    /** A model a rule or experiment sends requests to: a configured alias or {@code provider/model}. */
+    private String model(JsonNode n, String path, Map<String, ModelAlias> models, Map<String, ProviderConfig> providers) {
+      String name = nonBlank(n, path);
+      if (!models.containsKey(name) && name.indexOf('/') < 0) {
+        throw new ConfigException(path, "unknown model alias '" + name + "'; expected an alias ("
+            + (models.isEmpty() ? "none configured" : String.join(", ", models.keySet())) + ") or provider/model");
+      }
+      if (!models.containsKey(name)) {
+        provider(name, path, providers);
+      }
+      return name;
+    }
+
+    private static int wholeNumber(JsonNode n, String path) {
+      if (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < 0) {
+        throw new ConfigException(path, "expected a whole number ≥ 0, got " + n);
+      }
+      return n.asInt();
+    }
+
+    private static Boolean bool(ObjectNode n, String key, String path) {
+      if (!n.hasNonNull(key)) {
+        return null;
+      }
+      if (!n.get(key).isBoolean()) {
+        throw new ConfigException(path + "." + key, "expected true or false, got " + kind(n.get(key)));
+      }
+      return n.get(key).booleanValue();
+    }
+
+    private String optional(ObjectNode n, String key, String path) {
+      return n.hasNonNull(key) ? nonBlank(n.get(key), path + "." + key) : null;
+    }
+
+    private Map<String, String> stringMap(ObjectNode n, String key, String path) {
+      if (!n.hasNonNull(key)) {
+        return Map.of();
+      }
+      ObjectNode m = object(n.get(key), path + "." + key);
+      Map<String, String> out = new LinkedHashMap<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        out.put(e.getKey(), nonBlank(e.getValue(), path + "." + key + "." + e.getKey()));
+      }
+      return out;
+    }
+
+    List<RoutingRule> routing(JsonNode node, Map<String, ModelAlias> models, Map<String, ProviderConfig> providers) {
+      ObjectNode routing = object(node, "routing");
+      keys(routing, "routing", ROUTING_KEYS);
+      List<RoutingRule> rules = new ArrayList<>();
+      if (!routing.hasNonNull("rules")) {
+        return rules;
+      }
+      JsonNode rs = routing.get("rules");
+      if (!rs.isArray()) {
+        throw new ConfigException("routing.rules", "expected a list of rules like { when: { feature: x }, model: y }, "
+            + "got " + kind(rs));
+      }
+      for (int i = 0; i < rs.size(); i++) {
+        String path = "routing.rules[" + i + "]";
+        ObjectNode rule = object(rs.get(i), path);
+        keys(rule, path, RULE_KEYS);
+        if (!rule.hasNonNull("when")) {
+          throw new ConfigException(path + ".when", "missing; the conditions for this rule, e.g. when: { feature: summarize }");
+        }
+        ObjectNode w = object(rule.get("when"), path + ".when");
+        String wPath = path + ".when";
+        keys(w, wPath, WHEN_KEYS);
+        RoutingRule.When when = new RoutingRule.When(optional(w, "model", wPath), optional(w, "feature", wPath),
+            optional(w, "team", wPath), optional(w, "user", wPath), stringMap(w, "tags", wPath),
+            stringMap(w, "header", wPath),
+            w.hasNonNull("prompt_tokens_over") ? wholeNumber(w.get("prompt_tokens_over"), wPath + ".prompt_tokens_over") : null,
+            bool(w, "has_tools", wPath), bool(w, "has_images", wPath));
+        if (when.isEmpty()) {
+          throw new ConfigException(wPath, "no conditions; use one or more of: " + String.join(", ", WHEN_KEYS));
+        }
+        if (!rule.hasNonNull("model")) {
+          throw new ConfigException(path + ".model", "missing; the model alias or provider/model matching requests go to");
+        }
+        rules.add(new RoutingRule(when, model(rule.get("model"), path + ".model", models, providers)));
+      }
+      return rules;
+    }
+
+    Map<String, Experiment> experiments(JsonNode node, Map<String, ModelAlias> models,
+        Map<String, ProviderConfig> providers) {
+      ObjectNode es = object(node, "experiments");
+      Map<String, Experiment> experiments = new LinkedHashMap<>();
+      Map<String, String> byModel = new HashMap<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = es.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String path = "experiments." + e.getKey();
+        ObjectNode x = object(e.getValue(), path);
+        keys(x, path, EXPERIMENT_KEYS);
+        if (!x.hasNonNull("model")) {
+          throw new ConfigException(path + ".model", "missing; the model alias (or provider/model) whose requests "
+              + "are split, e.g. model: chat-default");
+        }
+        String model = model(x.get("model"), path + ".model", models, providers);
+        String other = byModel.putIfAbsent(model, e.getKey());
+        if (other != null) {
+          throw new ConfigException(path + ".model", "'" + model + "' is already split by experiments." + other
+              + "; one experiment per model");
+        }
+        if (!x.hasNonNull("split") || !x.get("split").isObject() || x.get("split").isEmpty()) {
+          throw new ConfigException(path + ".split", "expected variants with weights, e.g. "
+              + "split: { control: 50, candidate: { weight: 50, model: smart } }");
+        }
+        List<Experiment.Variant> variants = new ArrayList<>();
+        long total = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> vs = x.get("split").fields(); vs.hasNext(); ) {
+          Map.Entry<String, JsonNode> v = vs.next();
+          String vPath = path + ".split." + v.getKey();
+          int weight;
+          String variantModel = null;
+          if (v.getValue().isObject()) {
+            ObjectNode vo = (ObjectNode) v.getValue();
+            keys(vo, vPath, VARIANT_KEYS);
+            if (!vo.hasNonNull("weight")) {
+              throw new ConfigException(vPath + ".weight", "missing; the variant's share, e.g. weight: 50");
+            }
+            weight = wholeNumber(vo.get("weight"), vPath + ".weight");
+            if (vo.hasNonNull("model")) {
+              variantModel = model(vo.get("model"), vPath + ".model", models, providers);
+            }
+          } else {
+            weight = wholeNumber(v.getValue(), vPath);
+          }
+          total += weight;
+          variants.add(new Experiment.Variant(v.getKey(), weight, variantModel));
+        }
+        if (total == 0) {
+          throw new ConfigException(path + ".split", "the weights sum to 0; give at least one variant a weight > 0");
+        }
+        Experiment.StickyBy stickyBy = Experiment.StickyBy.USER;
+        if (x.hasNonNull("sticky_by")) {
+          String s = string(x.get("sticky_by"), path + ".sticky_by").strip();
+          stickyBy = Arrays.stream(Experiment.StickyBy.values()).filter(b -> b.yamlName().equals(s))
+              .findFirst().orElseThrow(() -> new ConfigException(path + ".sticky_by", "unknown sticky_by '" + s
+                  + "'; one of: user, session"));
+        }
+        experiments.put(e.getKey(), new Experiment(e.getKey(), model, variants, stickyBy));
+      }
+      return experiments;
     }
 
     private static String typeNames() {

@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
  * @param port HTTP port; 0 picks a free one
  * @param providers by name, in definition order (YAML first, then zero-config ones)
  * @param models aliases by name, in definition order
+ * @param rules {@code routing.rules}, in order (the first match wins)
+ * @param experiments by name, in definition order; at most one per model
  * @param events the disk spool, redaction and which routes keep bodies
  * @param configFile the YAML path, or null when running from the environment only
  * @param resilience retries, timeouts and circuit breakers
@@ -23,6 +25,8 @@ public record GatehouseConfig(
     int port,
     Map<String, ProviderConfig> providers,
     Map<String, ModelAlias> models,
+    List<RoutingRule> rules,
+    Map<String, Experiment> experiments,
     KafkaSettings kafka,
     EventsSettings events,
     String configFile,

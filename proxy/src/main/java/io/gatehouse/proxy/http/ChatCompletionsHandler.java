@@ -7,14 +7,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatehouse.proxy.config.Resilience;
 import io.gatehouse.proxy.events.EventSink;
+import io.gatehouse.proxy.events.PromptHash;
 import io.gatehouse.proxy.failover.Backoff;
 import io.gatehouse.proxy.failover.Breakers;
-import io.gatehouse.proxy.events.PromptHash;
 import io.gatehouse.proxy.pipeline.Attribution;
 import io.gatehouse.proxy.pipeline.CallRecord;
-import io.gatehouse.proxy.provider.ChatAdapter;
-import io.gatehouse.proxy.provider.Provider;
 import io.gatehouse.proxy.provider.openai.OpenAiChat;
+import io.gatehouse.proxy.routing.RouteFacts;
 import io.gatehouse.proxy.routing.RouteTable;
 import io.gatehouse.proxy.transport.UpstreamClient;
 import io.undertow.server.HttpHandler;
@@ -106,7 +105,8 @@ public final class ChatCompletionsHandler implements HttpHandler {
       return;
     }
     ObjectNode request = (ObjectNode) parsed;
-    Attribution.from(exchange.getRequestHeaders(), request).applyTo(record.event());
+    Attribution attribution = Attribution.from(exchange.getRequestHeaders(), request);
+    attribution.applyTo(record.event());
     boolean stream = request.path("stream").asBoolean(false);
     JsonNode messages = request.get("messages");
     record.event().stream(stream).params(paramsOf(request)).prompt(messages);
@@ -130,7 +130,8 @@ public final class ChatCompletionsHandler implements HttpHandler {
       reject(exchange, record, 400, violation.param(), violation.code(), violation.message());
       return;
     }
-    RouteTable.Resolution resolution = routes.resolve(modelName);
+    RouteTable.Resolution resolution =
+        routes.resolve(modelName, RouteFacts.of(attribution, exchange.getRequestHeaders(), request));
     if (resolution instanceof RouteTable.RouteError error) {
       reject(exchange, record, error.status(), "model", error.code(), error.message());
       return;

@@ -3,31 +3,68 @@ package io.gatehouse.proxy.routing;
 import io.gatehouse.proxy.config.GatehouseConfig;
 import io.gatehouse.proxy.config.ModelAlias;
 import io.gatehouse.proxy.config.ProviderType;
+import io.gatehouse.proxy.config.RoutingRule;
 import io.gatehouse.proxy.provider.Provider;
 import io.gatehouse.proxy.provider.ProviderRegistry;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 
 /**
- * Maps the {@code model} a client asked for to a provider and upstream model:
+ * Maps the {@code model} a client asked for to an ordered list of targets (provider + upstream model):
+ * the first is tried first, the others are fallbacks. For a chat request ({@link #resolve(String,
+ * RouteFacts)}), in this order:
  * <ol>
- *   <li>a configured alias → its targets in order (the first is the primary, the others fallbacks);
- *   <li>{@code provider/model} → that provider, with the prefix stripped (only the first '/' splits, so
- *       {@code local/meta-llama/Llama-3} sends {@code meta-llama/Llama-3} to {@code local});
- *   <li>a bare model name ({@code gpt-4o-mini}, what an unchanged OpenAI SDK sends) → the default
- *       provider: {@code openai} when configured, else the only provider when there is exactly one.
+ *   <li>{@code routing.rules}: the first rule whose conditions hold replaces the model ({@code RoutingRules});
+ *   <li>{@code experiments}: if an experiment splits that model, the request's variant may replace it
+ *       again, and the route records the experiment and variant ({@code Experiments});
+ *   <li>the model is then resolved once, without further rules or experiments:
+ *     <ol>
+ *       <li>a configured alias → its targets, ordered by the alias's {@link TargetPolicy}
+ *           ({@code strategy:});
+ *       <li>{@code provider/model} → that provider, with the prefix stripped (only the first '/' splits,
+ *           so {@code local/meta-llama/Llama-3} sends {@code meta-llama/Llama-3} to {@code local});
+ *       <li>a bare model name ({@code gpt-4o-mini}, what an unchanged OpenAI SDK sends) → the default
+ *           provider: {@code openai} when configured, else the only provider when there is exactly one.
+ *     </ol>
  * </ol>
- * Anything else is an error whose message lists what is configured. Immutable; thread-safe.
+ * Anything else is an error whose message lists what is configured. Models named by rules and
+ * experiments are validated at start, so a rule or variant never leads to an error. Immutable;
+ * thread-safe.
  */
 public final class RouteTable {
+  /** Per-thread randomness behind a shared, thread-safe generator. */
+  private static final RandomGenerator THREAD_LOCAL_RANDOM = () -> ThreadLocalRandom.current().nextLong();
+
   private final ProviderRegistry providers;
   private final Map<String, ModelAlias> aliases;
+  private final Map<String, TargetPolicy> policies;
+  private final RoutingRules rules;
+  private final Experiments experiments;
   private final Optional<Provider> defaultProvider;
 
   public RouteTable(GatehouseConfig config, ProviderRegistry providers) {
+    this(config, providers, THREAD_LOCAL_RANDOM);
+  }
+
+  /**
+   * @param random draws weighted targets and the variants of requests without a sticky key; shared by
+   *     all requests, so thread-safe (tests pass a seeded one and call from one thread)
+   */
+  public RouteTable(GatehouseConfig config, ProviderRegistry providers, RandomGenerator random) {
     this.providers = providers;
     this.aliases = config.models();
+    TargetPolicies.Context context = new TargetPolicies.Context(random);
+    Map<String, TargetPolicy> byAlias = new HashMap<>();
+    for (ModelAlias alias : aliases.values()) {
+      byAlias.put(alias.name(), TargetPolicies.create(alias.strategy(), context));
+    }
+    this.policies = Map.copyOf(byAlias);
+    this.rules = new RoutingRules(config.rules());
+    this.experiments = new Experiments(config.experiments().values(), random);
     this.defaultProvider =
         providers.get("openai").or(() -> providers.all().size() == 1
             ? Optional.of(providers.all().iterator().next()) : Optional.empty());
@@ -85,21 +122,58 @@ public final class RouteTable {
    */
   public record RouteError(int status, String code, String message) implements Resolution {}
 
+  /**
+   * Resolves without request facts: no rule or experiment applies (they describe chat requests, and
+   * this is for endpoints such as embeddings that have none); an alias's strategy still orders its
+   * targets.
+   */
   public Resolution resolve(String model) {
     if (model == null || model.isBlank()) {
-      return new RouteError(400, "missing_model", "You must provide a model parameter, e.g. \"openai/gpt-4o-mini\""
-          + hint());
+      return missingModel();
     }
+    return resolveName(model, RouteFacts.NONE, null, null);
+  }
+
+  /**
+   * Resolves a chat request: rules, then experiments, then the alias's strategy (see the class
+   * comment). A missing model is an error before any rule: clients must name one.
+   *
+   * @param facts what rules and experiments may look at; {@link RouteFacts#of} builds them
+   * @return a {@link Route} whose {@code experiment} and {@code variant} are set when an experiment
+   *     assigned the request, or a {@link RouteError}
+   */
+  public Resolution resolve(String model, RouteFacts facts) {
+    if (model == null || model.isBlank()) {
+      return missingModel();
+    }
+    RouteFacts f = facts == null ? RouteFacts.NONE : facts;
+    RoutingRule rule = rules.firstMatch(model, f);
+    String routed = rule == null ? model : rule.model();
+    Experiments.Assignment assignment = experiments.assign(routed, f);
+    if (assignment == null) {
+      return resolveName(routed, f, null, null);
+    }
+    return resolveName(assignment.model(), f, assignment.experiment().name(), assignment.variant().name());
+  }
+
+  private RouteError missingModel() {
+    return new RouteError(400, "missing_model", "You must provide a model parameter, e.g. \"openai/gpt-4o-mini\""
+        + hint());
+  }
+
+  /** An alias, {@code provider/model} or bare name → a route; no rules or experiments. */
+  private Resolution resolveName(String model, RouteFacts facts, String experiment, String variant) {
     ModelAlias alias = aliases.get(model);
     if (alias != null) {
       // aliases are validated at start: their providers exist
-      List<Target> targets = alias.targets().stream()
+      List<Target> targets = policies.get(alias.name()).order(alias.targets(), facts).stream()
           .map(t -> new Target(providers.get(t.provider()).orElseThrow(), t.model())).toList();
-      return new Route(targets, alias.name(), null, null);
+      return new Route(targets, alias.name(), experiment, variant);
     }
     int slash = model.indexOf('/');
     if (slash < 0 && defaultProvider.isPresent()) {
-      return new Route(defaultProvider.get(), model, defaultProvider.get().name() + "/" + model);
+      return new Route(List.of(new Target(defaultProvider.get(), model)), defaultProvider.get().name() + "/" + model,
+          experiment, variant);
     }
     if (slash < 0) {
       return new RouteError(404, "model_not_found", "The model '" + model + "' is not a configured alias and has no "
@@ -116,7 +190,7 @@ public final class RouteTable {
       return new RouteError(400, "invalid_model", "The model '" + model + "' names no model after the provider; "
           + "use 'provider/model', e.g. '" + providerName + "/gpt-4o-mini'.");
     }
-    return new Route(provider.get(), upstreamModel, model);
+    return new Route(List.of(new Target(provider.get(), upstreamModel)), model, experiment, variant);
   }
 
   /**

@@ -155,7 +155,7 @@ class ConfigLoaderTest {
     fails("providers: { l: { type: openai-compatible, base_url: \"http://l\", headers: { Host: x } } }", Map.of(),
         "providers.l.headers.Host: this header is managed by the HTTP client and cannot be set");
     fails("retires: { max_attempts: 3 }", Map.of(),
-        "retires: unknown key; allowed here: server, providers, models, events, retries, timeouts, breaker");
+        "retires: unknown key; allowed here: server, providers, models, routing, experiments, events, retries, timeouts, breaker");
     fails("server: { port: 99999 }", Map.of(),
         "server.port: expected a port number 0-65535 (0 = any free port), got '99999'");
     fails("events: { kafka: { bootstrap: \"\" } }", Map.of(), "events.kafka.bootstrap: must not be empty");
@@ -197,6 +197,9 @@ class ConfigLoaderTest {
     assertThat(c.providers().get("anthropic").type()).isEqualTo(ProviderType.ANTHROPIC);
     assertThat(c.providers().get("anthropic").keys()).containsExactly("sk-ant-x");
     assertThat(c.models()).containsKeys("chat-default", "smart");
+    assertThat(c.models().get("smart").strategy()).isEqualTo("weighted");
+    assertThat(c.rules()).isNotEmpty();
+    assertThat(c.experiments()).isNotEmpty();
   }
 
   private static GatehouseConfig load(String yaml) {
@@ -336,5 +339,104 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.parse(yaml, null, env))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith(prefix);
+  }
+
+  private static final String ROUTING_BASE = String.join("\n",
+      "providers: { openai: { type: openai, keys: [k] }, local: { type: openai-compatible, base_url: \"http://l/v1\" } }",
+      "models:",
+      "  chat-default: { targets: [openai/gpt-4o-mini, local/llama] }",
+      "  smart: { strategy: weighted, targets: [{model: openai/gpt-4o, weight: 80}, {model: local/big, weight: 20}] }",
+      "");
+
+  @Test
+  void parsesRoutingRulesAndExperiments() {
+    GatehouseConfig c = ConfigLoader.parse(ROUTING_BASE + String.join("\n",
+        "routing:",
+        "  rules:",
+        "    - { when: { feature: summarize }, model: chat-default }",
+        "    - { when: { prompt_tokens_over: 20000 }, model: smart }",
+        "    - when: { model: chat-default, team: \"${TEAM}\", user: u, tags: { env: prod }, header: { X-Tenant: acme },",
+        "              has_tools: true, has_images: false }",
+        "      model: local/llama-3.1-70b",
+        "experiments:",
+        "  support-prompt-v3:",
+        "    model: chat-default",
+        "    split: { control: 50, candidate: { weight: 50, model: smart } }",
+        "  by-session: { model: openai/gpt-4o, sticky_by: session, split: { a: { weight: 0 }, b: 1 } }",
+        ""), null, Map.of("TEAM", "research"));
+    assertThat(c.rules()).hasSize(3);
+    assertThat(c.rules().get(0)).isEqualTo(new RoutingRule(
+        new RoutingRule.When(null, "summarize", null, null, null, null, null, null, null), "chat-default"));
+    assertThat(c.rules().get(1).when().promptTokensOver()).isEqualTo(20000);
+    RoutingRule.When full = c.rules().get(2).when();
+    assertThat(full).isEqualTo(new RoutingRule.When("chat-default", null, "research", "u", Map.of("env", "prod"),
+        Map.of("X-Tenant", "acme"), null, true, false));
+    assertThat(c.rules().get(2).model()).isEqualTo("local/llama-3.1-70b");
+
+    assertThat(c.experiments().keySet()).containsExactly("support-prompt-v3", "by-session");
+    Experiment support = c.experiments().get("support-prompt-v3");
+    assertThat(support.model()).isEqualTo("chat-default");
+    assertThat(support.stickyBy()).isEqualTo(Experiment.StickyBy.USER); // the default
+    assertThat(support.variants()).containsExactly(new Experiment.Variant("control", 50, null),
+        new Experiment.Variant("candidate", 50, "smart"));
+    Experiment bySession = c.experiments().get("by-session");
+    assertThat(bySession.stickyBy()).isEqualTo(Experiment.StickyBy.SESSION);
+    assertThat(bySession.variants()).extracting(Experiment.Variant::weight).containsExactly(0, 1);
+
+    GatehouseConfig none = ConfigLoader.parse(ROUTING_BASE, null, Map.of());
+    assertThat(none.rules()).isEmpty();
+    assertThat(none.experiments()).isEmpty();
+  }
+
+  @Test
+  void routingErrorsNameThePath() {
+    String b = ROUTING_BASE;
+    fails(b + "routing: { rules: [ { when: { feature: x }, model: smrt } ] }", Map.of(),
+        "routing.rules[0].model: unknown model alias 'smrt'; expected an alias (chat-default, smart) or provider/model");
+    fails(b + "routing: { rules: [ { when: { feature: x }, model: smart }, { when: { team: y }, model: opnai/gpt-4o } ] }",
+        Map.of(), "routing.rules[1].model: unknown provider 'opnai' (configured providers: openai, local)");
+    fails(b + "routing: { rules: [ { model: smart } ] }", Map.of(),
+        "routing.rules[0].when: missing; the conditions for this rule, e.g. when: { feature: summarize }");
+    fails(b + "routing: { rules: [ { when: {}, model: smart } ] }", Map.of(),
+        "routing.rules[0].when: no conditions; use one or more of: model, feature, team, user, tags, header, "
+            + "prompt_tokens_over, has_tools, has_images");
+    fails(b + "routing: { rules: [ { when: { feature: x } } ] }", Map.of(),
+        "routing.rules[0].model: missing; the model alias or provider/model matching requests go to");
+    fails(b + "routing: { rules: [ { when: { featur: x }, model: smart } ] }", Map.of(),
+        "routing.rules[0].when.featur: unknown key; allowed here: model, feature, team, user, tags, header, "
+            + "prompt_tokens_over, has_tools, has_images");
+    fails(b + "routing: { rules: [ { when: { prompt_tokens_over: -1 }, model: smart } ] }", Map.of(),
+        "routing.rules[0].when.prompt_tokens_over: expected a whole number ≥ 0, got -1");
+    fails(b + "routing: { rules: [ { when: { has_tools: yes please }, model: smart } ] }", Map.of(),
+        "routing.rules[0].when.has_tools: expected true or false, got 'yes please'");
+    fails(b + "routing: { rules: [ { when: { tags: env } , model: smart } ] }", Map.of(),
+        "routing.rules[0].when.tags: expected a mapping (key: value), got 'env'");
+    fails(b + "routing: { rules: { when: { team: x }, model: smart } }", Map.of(),
+        "routing.rules: expected a list of rules like { when: { feature: x }, model: y }, got a mapping");
+    fails(b + "routing: { rule: [] }", Map.of(), "routing.rule: unknown key; allowed here: rules");
+
+    fails(b.replace("weight: 80", "weight: 0").replace("weight: 20", "weight: 0"), Map.of(),
+        "models.smart.targets: the weights sum to 0; give at least one target a weight > 0");
+    fails(b.replace("weight: 80", "weight: -5"), Map.of(),
+        "models.smart.targets[0].weight: expected a whole number ≥ 0, got -5");
+
+    fails(b + "experiments: { e: { split: { a: 1 } } }", Map.of(),
+        "experiments.e.model: missing; the model alias (or provider/model) whose requests are split, e.g. model: chat-default");
+    fails(b + "experiments: { e: { model: chat-default, split: { a: 0, b: { weight: 0, model: smart } } } }", Map.of(),
+        "experiments.e.split: the weights sum to 0; give at least one variant a weight > 0");
+    fails(b + "experiments: { e: { model: chat-default, split: {} } }", Map.of(),
+        "experiments.e.split: expected variants with weights, e.g. split: { control: 50, candidate: { weight: 50, model: smart } }");
+    fails(b + "experiments: { e: { model: chat-default, split: { a: 1 }, sticky_by: team } }", Map.of(),
+        "experiments.e.sticky_by: unknown sticky_by 'team'; one of: user, session");
+    fails(b + "experiments: { e: { model: chat-default, split: { a: 1, b: { weight: 1, model: gpt5 } } } }", Map.of(),
+        "experiments.e.split.b.model: unknown model alias 'gpt5'; expected an alias (chat-default, smart) or provider/model");
+    fails(b + "experiments: { e: { model: chat-default, split: { a: { weigth: 1 } } } }", Map.of(),
+        "experiments.e.split.a.weigth: unknown key; allowed here: weight, model");
+    fails(b + "experiments: { e: { model: chat-default, split: { a: { model: smart } } } }", Map.of(),
+        "experiments.e.split.a.weight: missing; the variant's share, e.g. weight: 50");
+    fails(b + "experiments: { e: { model: chat-default, split: { a: 1.5 } } }", Map.of(),
+        "experiments.e.split.a: expected a whole number ≥ 0, got 1.5");
+    fails(b + "experiments: { e: { model: chat-default, split: { a: 1 } }, f: { model: chat-default, split: { b: 1 } } }",
+        Map.of(), "experiments.f.model: 'chat-default' is already split by experiments.e; one experiment per model");
   }
 }
