@@ -126,10 +126,13 @@ class IngestServiceTest {
     try (IngestService ingest = IngestService.start(env)) {
       Poll.until(DEADLINE, "all records committed again",
           () -> TestEvents.committed(kafka, group, topic) == 2L * n);
-      assertThat(ingest.stats().insertedRows()).as("everything was inserted a second time").isEqualTo(2L * n);
+      assertThat(ingest.stats().alreadyStored()).as("found in ClickHouse, skipped").isEqualTo(2L * n);
+      assertThat(ingest.stats().insertedRows()).as("nothing was inserted a second time").isZero();
     }
     assertThat(rows(distinct)).isEqualTo(n);
     assertThat(rows(finalCount)).isEqualTo(n);
+    assertThat(rows("SELECT count() FROM gatehouse.events WHERE feature = '" + feature + "'"))
+        .as("one row per record, without FINAL").isEqualTo(2L * n);
   }
 
   @Test

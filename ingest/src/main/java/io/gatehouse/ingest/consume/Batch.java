@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -49,7 +50,7 @@ final class Batch {
    */
   void addRow(ConsumerRecord<byte[], byte[]> source, GatehouseEvent event) {
     try {
-      EventRow.write(event, gen);
+      EventRow.write(event, source.topic(), source.partition(), source.offset(), gen);
       gen.writeRaw('\n');
       gen.flush();
     } catch (IOException e) {
@@ -92,6 +93,37 @@ final class Batch {
   /** Per partition, the first offset taken: where to seek back to re-read this batch. */
   Map<TopicPartition, Long> firstOffsets() { return firstOffsets; }
 
+  /**
+   * Removes the rows whose source record {@code drop} accepts (e.g. those ClickHouse already holds),
+   * keeping the others in order; their offsets stay in the batch, to be committed with it.
+   *
+   * @return how many rows were removed
+   */
+  int dropRows(Predicate<ConsumerRecord<byte[], byte[]>> drop) {
+    byte[] buf = out.array();
+    int kept = 0;
+    int writeAt = 0;
+    int end = 0;
+    for (int row = 0; row < sources.size(); row++) {
+      int start = end;
+      end = rowEnds[row]; // read before any write below can reach index row
+      ConsumerRecord<byte[], byte[]> source = sources.get(row);
+      if (drop.test(source)) {
+        continue;
+      }
+      // rows only move towards the start, so an in-place copy never overwrites a row still to read
+      System.arraycopy(buf, start, buf, writeAt, end - start);
+      writeAt += end - start;
+      sources.set(kept, source);
+      rowEnds[kept] = writeAt;
+      kept++;
+    }
+    int dropped = sources.size() - kept;
+    sources.subList(kept, sources.size()).clear();
+    out.truncate(writeAt);
+    return dropped;
+  }
+
   void clear() {
     out.reset();
     sources.clear();
@@ -104,5 +136,7 @@ final class Batch {
   private static final class Buffer extends ByteArrayOutputStream {
     Buffer(int size) { super(size); }
     byte[] array() { return buf; }
+    /** Forgets everything after {@code size} bytes; the generator appends there next. */
+    void truncate(int size) { count = size; }
   }
 }
