@@ -8,22 +8,27 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * Which Kafka records {@code gatehouse.events} already holds, read from the {@code kafka_topic},
- * {@code kafka_partition} and {@code kafka_offset} columns (migration 0003) that ingest fills.
+ * Which Kafka records {@code gatehouse.events} already holds, read from the ledger
+ * {@code gatehouse.events_kafka_offsets} (migration 0004): a materialized view that ClickHouse fills
+ * in the same INSERT with the {@code kafka_topic}, {@code kafka_partition} and {@code kafka_offset}
+ * that ingest writes on every row (migration 0003).
  *
  * <p>This is what makes ingest exactly-once in effect: before it reads a partition it has just been
  * assigned, and before it retries an insert whose outcome it does not know, it asks ClickHouse which
  * offsets are there and never inserts those again (see {@code IngestLoop}). The answer is the exact
  * set of offsets, not only the highest one: a batch that spans two monthly partitions is written as
- * two parts, and a server that dies between them leaves a gap below the highest offset.
+ * two parts, and a server that dies between them leaves a gap below the highest offset. The ledger,
+ * not the events table, because merges of the ReplacingMergeTree drop one of two rows with the same
+ * event id (the same event published twice) and with it the offset of its record.
  *
- * <p>Cost: a scan of three narrow columns of the rows of one topic (the table is ordered by time,
- * not by offset). It runs on partition assignment and on retries only, never per batch.
+ * <p>Cost: the ledger is ordered by (topic, partition, offset), so a lookup reads a few granules per
+ * monthly partition. It runs on partition assignment and on retries only, never per batch.
  *
  * <p>Thread-safe (stateless over a thread-safe client).
  */
 public final class StoredOffsets {
   /** Kafka's own rule for topic names; anything else is refused rather than escaped. */
+  public static final String LEDGER = "gatehouse.events_kafka_offsets";
   private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
   private final ClickHouseHttp clickHouse;
@@ -68,7 +73,7 @@ public final class StoredOffsets {
       return stored;
     }
     // the topic matched TOPIC above, so it holds no quote or backslash
-    String body = clickHouse.query("SELECT kafka_partition, kafka_offset FROM " + EventsInserter.TABLE
+    String body = clickHouse.query("SELECT kafka_partition, kafka_offset FROM " + LEDGER
         + " WHERE kafka_topic = '" + topic + "' AND (" + where + ")"
         + " GROUP BY kafka_partition, kafka_offset FORMAT TabSeparated");
     for (String line : body.split("\n")) {

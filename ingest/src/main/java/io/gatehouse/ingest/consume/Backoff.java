@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Owned by the consumer thread; not thread-safe.
  */
-final class Backoff {
+public final class Backoff {
   public static final Duration FIRST = Duration.ofMillis(250);
   public static final Duration MAX = Duration.ofSeconds(10);
 

@@ -264,7 +264,7 @@ public final class IngestLoop implements Runnable {
     } catch (ClickHouseException | KafkaException e) {
       unverified.addAll(partitions);
       backOff("Cannot learn which records of " + partitions + " ClickHouse already holds; keeping "
-          + "them paused", e.getMessage());
+          + "them paused", (e instanceof ClickHouseException ? "ClickHouse " : "Kafka: ") + e.getMessage());
       return;
     }
     Map<TopicPartition, OffsetAndMetadata> skipTo = new HashMap<>();
@@ -375,8 +375,8 @@ public final class IngestLoop implements Runnable {
       }
       return true;
     } catch (ClickHouseException e) {
-      stats.insertFailed("ClickHouse not reachable: " + e.getMessage());
-      backOff("Cannot learn whether the failed insert reached ClickHouse", e.getMessage());
+      stats.insertFailed("ClickHouse " + e.getMessage());
+      backOff("Cannot learn whether the failed insert reached ClickHouse", "ClickHouse " + e.getMessage());
       return false;
     }
   }
