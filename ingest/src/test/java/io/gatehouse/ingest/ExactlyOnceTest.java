@@ -164,6 +164,31 @@ class ExactlyOnceTest {
         .isEqualTo("0\t1\n1\t1\n2\t1\n3\t1\n4\t1\n5\t1\n6\t1\n7\t1\n8\t1\n9\t1\n");
   }
 
+  @Test
+  void aMemberJoiningMidStreamTakesOverWithoutDuplicates() {
+    kafka.createTopic(topic, 4);
+    int n = 300;
+    List<GatehouseEvent> first = TestEvents.events(feature, n);
+    List<GatehouseEvent> second = TestEvents.events(feature, n);
+    Map<String, String> env = TestEvents.env(kafka, clickHouse.httpUrl(), topic, group);
+    try (IngestService a = IngestService.start(env)) {
+      TestEvents.produce(kafka, topic, first);
+      Poll.until(DEADLINE, "first half committed", () -> TestEvents.committed(kafka, group, topic) == n);
+      try (IngestService b = IngestService.start(env)) {
+        TestEvents.produce(kafka, topic, second);
+        Poll.until(DEADLINE, "everything committed", () -> TestEvents.committed(kafka, group, topic) == 2L * n,
+            () -> health(a) + " / " + health(b));
+        Poll.until(DEADLINE, "both members own partitions",
+            () -> a.stats().lag().size() + b.stats().lag().size() == 4 && !b.stats().lag().isEmpty(),
+            () -> a.stats().lag() + " / " + b.stats().lag());
+        assertThat(a.stats().insertedRows() + b.stats().insertedRows()).isEqualTo(2L * n);
+      }
+    }
+    List<GatehouseEvent> all = new ArrayList<>(first);
+    all.addAll(second);
+    assertExactlyOnce(all);
+  }
+
   /** Raw count, distinct ids, rollup count and rollup sum all equal the events, without FINAL. */
   private void assertExactlyOnce(List<GatehouseEvent> events) {
     long tokens = events.stream().mapToLong(GatehouseEvent::inputTokens).sum();

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li><i>Crash (or rebalance, or failed commit) after the insert, before the commit.</i> The next
  *       owner of the partition starts at the old committed offset. On assignment, before reading, it
- *       asks ClickHouse which offsets at or after that position it holds ({@link StoredOffsets}),
+ *       asks ClickHouse's offsets ledger which offsets from that position on it holds
+ *       ({@link StoredOffsets}),
  *       seeks past the unbroken run of them and commits that, and skips any other stored offset when
  *       it reads it. So the raw insert is never repeated and no materialized rollup counts a record
  *       twice, even before any merge. When ClickHouse cannot answer, the partition stays paused.
@@ -56,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * Limits: the same event published twice (at two offsets) is two records and so two rows (they
  * collapse in the ReplacingMergeTree); dead letters are at least once (a poison record in a batch
- * whose commit was lost is dead-lettered again).
+ * whose commit was lost is dead-lettered again); a ClickHouse server dying inside one INSERT, between
+ * the events part and the ledger part, could still cause one re-insert.
  *
  * <p><b>Failures.</b> ClickHouse unreachable: the batch stays in memory, every assigned partition is
  * paused (the consumer keeps polling, so it stays in the group) and the batch is retried with
@@ -190,7 +192,7 @@ public final class IngestLoop implements Runnable {
   }
 
   private long pollMs() {
-    if (backoff.failing()) {
+    if (backoff.failing() && (insertFailed || !unverified.isEmpty())) {
       // waiting to try ClickHouse again: poll (keeping the group membership) until then
       return Math.min(backoff.remainingMs(), MAX_POLL_MS);
     }
@@ -276,7 +278,7 @@ public final class IngestLoop implements Runnable {
         next++;
       }
       if (next > position) {
-        log.info("{}: ClickHouse already holds offsets {}..{} (inserted, commit lost); seeking to {}",
+        log.info("{}: ClickHouse already holds offsets {}..{} (inserted, never committed); seeking to {}",
             tp, position, next - 1, next);
         consumer.seek(tp, next);
         skipTo.put(tp, new OffsetAndMetadata(next));
@@ -369,8 +371,13 @@ public final class IngestLoop implements Runnable {
         return held != null && held.contains(r.offset());
       });
       if (dropped > 0) {
-        log.info("{} row(s) of the failed insert reached ClickHouse after all; retrying only the "
-            + "other {}", dropped, batch.rows());
+        if (batch.rows() == 0) {
+          log.info("All {} row(s) of the failed insert reached ClickHouse after all; committing "
+              + "without inserting them again", dropped);
+        } else {
+          log.info("{} row(s) of the failed insert reached ClickHouse after all; retrying only the "
+              + "other {}", dropped, batch.rows());
+        }
         stats.alreadyStored(dropped);
       }
       return true;
