@@ -4,7 +4,7 @@ import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
 import io.gatehouse.schemas.clickhouse.ClickHouseUnavailableException;
 import io.gatehouse.ingest.clickhouse.EventsInserter;
 import io.gatehouse.ingest.clickhouse.Migrator;
-import io.gatehouse.ingest.clickhouse.StoredOffsets;
+import io.gatehouse.ingest.clickhouse.StoredEvents;
 import io.gatehouse.ingest.consume.IngestLoop;
 import io.gatehouse.ingest.consume.IngestStats;
 import io.gatehouse.ingest.consume.LoopHooks;
@@ -92,7 +92,7 @@ public final class IngestService implements AutoCloseable {
           config.clickHouseUrl(), config.clickHouseUser(), config.clickHousePassword());
       deadLetters = config.dlqTopic().isEmpty() ? null : new KafkaProducer<>(producerProps());
       loop = new IngestLoop(new KafkaConsumer<>(consumerProps()), config.topic(), deadLetters,
-          config.dlqTopic(), inserter, new StoredOffsets(clickHouse), stats, config.batchMax(),
+          config.dlqTopic(), inserter, new StoredEvents(clickHouse), stats, config.batchMax(),
           config.flushInterval(), hooks);
       loopThread = new Thread(loop, "gatehouse-ingest-consumer");
       loopThread.start();

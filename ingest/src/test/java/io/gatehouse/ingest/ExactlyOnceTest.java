@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Re-delivery of records ClickHouse already holds inserts nothing twice: counted without FINAL (before
  * any merge could hide a duplicate) and through a materialized rollup, which no merge can undo.
+ * (Each test's events are distinct, so "once per record" and "once per event" agree here.)
  * Real Kafka and real ClickHouse; the crash is injected between the insert and the commit.
  */
 class ExactlyOnceTest {
@@ -134,17 +135,17 @@ class ExactlyOnceTest {
   }
 
   @Test
-  void onAssignmentSeeksPastAndSkipsEveryOffsetClickHouseHolds() throws Exception {
+  void eventsClickHouseAlreadyHoldsAreLeftOut() throws Exception {
     kafka.createTopic(topic, 1);
     int n = 10;
     List<GatehouseEvent> events = TestEvents.events(feature, n);
-    TestEvents.produce(kafka, topic, events); // one partition: event i is at offset i
-    // what a crash during a batch spanning two table partitions can leave: a run, then holes
+    TestEvents.produce(kafka, topic, events);
+    // what a crash in the middle of an insert spanning two table partitions can leave: some rows
     Set<Integer> held = Set.of(0, 1, 3, 4, 7);
     ByteArrayOutputStream rows = new ByteArrayOutputStream();
     try (JsonGenerator g = new JsonFactory().createGenerator(rows)) {
-      for (int offset : held) {
-        EventRow.write(events.get(offset), topic, 0, offset, g);
+      for (int i : held) {
+        EventRow.write(events.get(i), g);
         g.writeRaw('\n');
       }
     }
@@ -159,9 +160,6 @@ class ExactlyOnceTest {
       assertThat(ingest.stats().insertedRows()).isEqualTo(n - held.size());
     }
     assertExactlyOnce(events);
-    assertThat(clickHouse.query("SELECT kafka_offset, count() FROM gatehouse.events WHERE feature = '"
-        + feature + "' GROUP BY kafka_offset ORDER BY kafka_offset FORMAT TabSeparated"))
-        .isEqualTo("0\t1\n1\t1\n2\t1\n3\t1\n4\t1\n5\t1\n6\t1\n7\t1\n8\t1\n9\t1\n");
   }
 
   @Test
@@ -197,9 +195,6 @@ class ExactlyOnceTest {
         .isEqualTo(events.size());
     assertThat(number("SELECT sum(requests) FROM " + rollup)).as("rollup count").isEqualTo(events.size());
     assertThat(number("SELECT sum(tokens) FROM " + rollup)).as("rollup tokens").isEqualTo(tokens);
-    assertThat(number("SELECT count() FROM gatehouse.events WHERE feature = '" + feature
-        + "' AND kafka_topic = '" + topic + "' AND kafka_offset >= 0"))
-        .as("every row knows its record").isEqualTo(events.size());
   }
 
   private long rawCount() {

@@ -10,7 +10,7 @@ class MigrationsTest {
   @Test
   void migrationsAreNumberedInOrderAndSplitIntoStatements() {
     List<Migrations.Migration> all = Migrations.all();
-    assertThat(all).extracting(Migrations.Migration::version).containsExactly(1, 2, 3, 4);
+    assertThat(all).extracting(Migrations.Migration::version).containsExactly(1, 2);
     assertThat(all.get(0).statements()).containsExactly("CREATE DATABASE IF NOT EXISTS gatehouse");
     assertThat(all.get(1).statements()).hasSize(1);
     assertThat(all.get(1).statements().get(0))

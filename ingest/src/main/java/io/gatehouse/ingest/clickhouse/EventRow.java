@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * The one mapping from {@link GatehouseEvent} to a {@code JSONEachRow} row of {@code gatehouse.events}
- * (migrations 0002 and 0003), in the form ClickHouse 18.16 accepts and current releases accept too:
+ * (migration 0002), in the form ClickHouse 18.16 accepts and current releases accept too:
  *
  * <ul>
  *   <li>{@code ts}: {@code ts_start_ms / 1000} as {@code 'YYYY-MM-DD hh:mm:ss'} in UTC;
@@ -75,43 +75,16 @@ public final class EventRow {
 
   /**
    * Writes one row as a JSON object (no line separator: configure the generator's root value
-   * separator as {@code "\n"}). The Kafka columns keep their defaults: for rows that did not come
-   * from Kafka.
+   * separator as {@code "\n"}).
    *
    * @throws IllegalArgumentException when {@link #check} finds a problem; nothing is written then
    */
   public static void write(GatehouseEvent e, JsonGenerator g) throws IOException {
-    checked(e);
-    g.writeStartObject();
-    writeEventFields(e, g);
-    g.writeEndObject();
-  }
-
-  /**
-   * Writes one row like {@link #write(GatehouseEvent, JsonGenerator)}, plus where it was read from
-   * (migration 0003): ingest finds the records ClickHouse already holds by these columns.
-   *
-   * @throws IllegalArgumentException when {@link #check} finds a problem; nothing is written then
-   */
-  public static void write(GatehouseEvent e, String topic, int partition, long offset, JsonGenerator g)
-      throws IOException {
-    checked(e);
-    g.writeStartObject();
-    writeEventFields(e, g);
-    g.writeStringField("kafka_topic", topic);
-    g.writeNumberField("kafka_partition", partition);
-    g.writeNumberField("kafka_offset", offset);
-    g.writeEndObject();
-  }
-
-  private static void checked(GatehouseEvent e) {
     String problem = check(e);
     if (problem != null) {
       throw new IllegalArgumentException(problem);
     }
-  }
-
-  private static void writeEventFields(GatehouseEvent e, JsonGenerator g) throws IOException {
+    g.writeStartObject();
     g.writeStringField("event_id", e.eventId());
     g.writeNumberField("schema_version", e.schemaVersion());
     g.writeStringField("source", str(e.source()));
@@ -168,6 +141,7 @@ public final class EventRow {
     g.writeStringField("variant", str(e.variant()));
     g.writeStringField("prompt_id", str(e.promptId()));
     g.writeStringField("prompt_version", str(e.promptVersion()));
+    g.writeEndObject();
   }
 
   private static void writeTags(JsonGenerator g, Map<String, String> tags) throws IOException {

@@ -64,7 +64,7 @@ public final class EventsInserter implements AutoCloseable {
   /**
    * Like {@link #insert(byte[], int, int)}, under the given {@code query_id}, so that the caller can
    * ask {@code system.processes} whether an insert it gave up on is still running (see {@link
-   * StoredOffsets#isRunning}).
+   * StoredEvents#isRunning}).
    *
    * @param queryId a unique id, or null to let ClickHouse choose one
    */

@@ -2,8 +2,7 @@ package io.gatehouse.ingest.consume;
 
 import io.gatehouse.ingest.clickhouse.EventsInserter;
 import io.gatehouse.ingest.clickhouse.EventsInserter.InsertFailedException;
-import io.gatehouse.ingest.clickhouse.StoredOffsets;
-import io.gatehouse.ingest.clickhouse.StoredOffsets.Range;
+import io.gatehouse.ingest.clickhouse.StoredEvents;
 import io.gatehouse.schemas.EventJson;
 import io.gatehouse.schemas.GatehouseEvent;
 import io.gatehouse.schemas.clickhouse.ClickHouseException;
@@ -15,7 +14,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableSet;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -34,31 +32,32 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consumer loop: poll, turn events into rows, insert a batch (by size or age), then commit its
- * offsets. Every row carries the topic, partition and offset of its record, and the loop never
- * inserts a record ClickHouse already holds, so each record becomes exactly one row.
+ * offsets. Before every insert it asks ClickHouse which of the batch's event ids it already holds
+ * ({@link StoredEvents}) and leaves those rows out, so each event becomes exactly one row.
  *
  * <p><b>Why exactly once in effect.</b> Offsets are committed only after ClickHouse acknowledged the
  * rows, so nothing is lost. What could repeat an insert, window by window:
  * <ol>
  *   <li><i>Crash (or rebalance, or failed commit) after the insert, before the commit.</i> The next
- *       owner of the partition starts at the old committed offset. On assignment, before reading, it
- *       asks ClickHouse's offsets ledger which offsets from that position on it holds
- *       ({@link StoredOffsets}),
- *       seeks past the unbroken run of them and commits that, and skips any other stored offset when
- *       it reads it. So the raw insert is never repeated and no materialized rollup counts a record
- *       twice, even before any merge. When ClickHouse cannot answer, the partition stays paused.
+ *       owner of the partition reads the records again from the old committed offset; the check
+ *       before the insert finds their event ids and drops them, then the offsets are committed. The
+ *       raw insert is never repeated, so no materialized rollup counts an event twice, even before
+ *       any merge.
  *   <li><i>An insert that failed without a clear answer</i> (timeout, connection reset: the server may
- *       have committed it). Before the retry the loop waits until the insert's {@code query_id} has
- *       left {@code system.processes}, then drops from the batch the rows ClickHouse holds. The same
- *       step makes a batch split in halves safe to retry after some halves went in.
+ *       have committed it, or part of it). Before the retry the loop waits until the insert's
+ *       {@code query_id} has left {@code system.processes}, then checks again, so only the missing
+ *       rows go in. The same holds for a batch split in halves after some halves went in.
  *   <li><i>Crash before the insert, or an insert that failed for sure.</i> Nothing is in ClickHouse;
  *       the records are read again from the committed offset and inserted once.
  *   <li><i>Crash after the commit.</i> Nothing is read again.
  * </ol>
- * Limits: the same event published twice (at two offsets) is two records and so two rows (they
- * collapse in the ReplacingMergeTree); dead letters are at least once (a poison record in a batch
- * whose commit was lost is dead-lettered again); a ClickHouse server dying inside one INSERT, between
- * the events part and the ledger part, could still cause one re-insert.
+ * The same check drops an event published twice (a spool replay, a client retry), in one batch or
+ * in two. It relies on one thing: the check and the insert of an event id are never run by two
+ * members at once. That holds because the proxy keys records by event id (one partition, one owner)
+ * and a revoked member finishes its batch before the new owner reads. The one remaining window: an
+ * insert that a member gave up on, still running on the server after a rebalance, while the new
+ * owner checks. Dead letters are at least once (a poison record in a batch whose commit was lost is
+ * dead-lettered again).
  *
  * <p><b>Failures.</b> ClickHouse unreachable: the batch stays in memory, every assigned partition is
  * paused (the consumer keeps polling, so it stays in the group) and the batch is retried with
@@ -90,7 +89,7 @@ public final class IngestLoop implements Runnable {
   private final Producer<byte[], byte[]> deadLetters;
   private final String deadLetterTopic;
   private final EventsInserter inserter;
-  private final StoredOffsets storedOffsets;
+  private final StoredEvents storedEvents;
   private final IngestStats stats;
   private final int batchMax;
   private final long flushNanos;
@@ -99,16 +98,12 @@ public final class IngestLoop implements Runnable {
   private final Backoff backoff = new Backoff(nanoTime);
   private final Batch batch = new Batch();
 
-  /** Assigned partitions whose stored offsets are not known yet: paused until they are. */
-  private final Set<TopicPartition> unverified = new HashSet<>();
-  /** Per partition, offsets ahead of the position that ClickHouse already holds: skipped on read. */
-  private final Map<TopicPartition, NavigableSet<Long>> alreadyStored = new HashMap<>();
   /** Per assigned partition, the next offset this loop knows is committed (for lag). */
   private final Map<TopicPartition, Long> committed = new HashMap<>();
 
   private volatile boolean running = true;
   private boolean deadLettersSent;
-  /** The batch's last insert failed: it may be in ClickHouse, all partitions are paused. */
+  /** The batch could not be inserted (it may be in part): all partitions are paused. */
   private boolean insertFailed;
   /** query_id of the last insert request, to learn whether it is still running. */
   private String lastQueryId;
@@ -122,14 +117,14 @@ public final class IngestLoop implements Runnable {
    * @param hooks fault-injection points; {@link LoopHooks#NONE} in production
    */
   public IngestLoop(Consumer<byte[], byte[]> consumer, String topic, Producer<byte[], byte[]> deadLetters,
-      String deadLetterTopic, EventsInserter inserter, StoredOffsets storedOffsets, IngestStats stats,
+      String deadLetterTopic, EventsInserter inserter, StoredEvents storedEvents, IngestStats stats,
       int batchMax, Duration flushInterval, LoopHooks hooks) {
     this.consumer = consumer;
     this.topic = topic;
     this.deadLetters = deadLetters;
     this.deadLetterTopic = deadLetterTopic;
     this.inserter = inserter;
-    this.storedOffsets = storedOffsets;
+    this.storedEvents = storedEvents;
     this.stats = stats;
     this.batchMax = batchMax;
     this.flushNanos = flushInterval.toNanos();
@@ -146,13 +141,8 @@ public final class IngestLoop implements Runnable {
   public void run() {
     try {
       while (running) {
-        if (backoff.due()) {
-          if (!unverified.isEmpty()) {
-            verify(List.copyOf(unverified));
-          }
-          if (insertFailed && backoff.due()) {
-            flush();
-          }
+        if (insertFailed && backoff.due()) {
+          flush();
         }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(pollMs()));
         for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -192,7 +182,7 @@ public final class IngestLoop implements Runnable {
   }
 
   private long pollMs() {
-    if (backoff.failing() && (insertFailed || !unverified.isEmpty())) {
+    if (insertFailed) {
       // waiting to try ClickHouse again: poll (keeping the group membership) until then
       return Math.min(backoff.remainingMs(), MAX_POLL_MS);
     }
@@ -204,20 +194,6 @@ public final class IngestLoop implements Runnable {
   }
 
   private void take(ConsumerRecord<byte[], byte[]> r) {
-    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-    NavigableSet<Long> stored = alreadyStored.get(tp);
-    if (stored != null) {
-      stored.headSet(r.offset()).clear(); // offsets never delivered (e.g. transaction markers)
-      boolean inClickHouse = stored.remove(r.offset());
-      if (stored.isEmpty()) {
-        alreadyStored.remove(tp);
-      }
-      if (inClickHouse) {
-        stats.alreadyStored(1);
-        batch.skip(r);
-        return;
-      }
-    }
     byte[] value = r.value();
     if (value == null) {
       poison(r, "empty record value (tombstone)");
@@ -228,6 +204,11 @@ public final class IngestLoop implements Runnable {
       event = EventJson.fromBytes(value);
     } catch (RuntimeException e) {
       poison(r, e.getMessage());
+      return;
+    }
+    if (event.eventId() != null && batch.hasEvent(event.eventId())) {
+      stats.alreadyStored(1); // the same event twice in one batch: one row
+      batch.skip(r);
       return;
     }
     try {
@@ -247,64 +228,13 @@ public final class IngestLoop implements Runnable {
   }
 
   /**
-   * Learns which records at or after the position of each partition ClickHouse already holds; seeks
-   * past (and commits) the unbroken run of them, remembers the rest to skip. Partitions ClickHouse
-   * cannot answer for stay paused in {@link #unverified}.
-   */
-  private void verify(Collection<TopicPartition> partitions) {
-    Map<TopicPartition, Long> positions = new HashMap<>();
-    List<Range> ranges = new ArrayList<>();
-    Map<Integer, NavigableSet<Long>> stored;
-    try {
-      for (TopicPartition tp : partitions) {
-        long position = consumer.position(tp);
-        positions.put(tp, position);
-        committed.putIfAbsent(tp, position);
-        ranges.add(new Range(tp.partition(), position, Long.MAX_VALUE));
-      }
-      stored = storedOffsets.within(topic, ranges);
-    } catch (ClickHouseException | KafkaException e) {
-      unverified.addAll(partitions);
-      backOff("Cannot learn which records of " + partitions + " ClickHouse already holds; keeping "
-          + "them paused", (e instanceof ClickHouseException ? "ClickHouse " : "Kafka: ") + e.getMessage());
-      return;
-    }
-    Map<TopicPartition, OffsetAndMetadata> skipTo = new HashMap<>();
-    for (TopicPartition tp : partitions) {
-      long position = positions.get(tp);
-      NavigableSet<Long> held = stored.get(tp.partition());
-      long next = position;
-      while (held != null && held.remove(next)) {
-        next++;
-      }
-      if (next > position) {
-        log.info("{}: ClickHouse already holds offsets {}..{} (inserted, never committed); seeking to {}",
-            tp, position, next - 1, next);
-        consumer.seek(tp, next);
-        skipTo.put(tp, new OffsetAndMetadata(next));
-        stats.alreadyStored(next - position);
-      }
-      if (held != null && !held.isEmpty()) {
-        log.info("{}: ClickHouse also holds {} record(s) from offset {} on; they will be skipped",
-            tp, held.size(), held.first());
-        alreadyStored.put(tp, held);
-      }
-      unverified.remove(tp);
-    }
-    commit(skipTo);
-    if (!insertFailed) {
-      backoff.succeeded();
-    }
-    applyPauses();
-  }
-
-  /**
-   * Inserts the batch (splitting it when ClickHouse keeps refusing it), then commits. On a failure,
-   * keeps the batch, pauses the partitions and schedules a retry.
+   * Leaves out the rows ClickHouse already holds, inserts the rest (splitting them when ClickHouse
+   * keeps refusing them), then commits. On a failure, keeps the batch, pauses the partitions and
+   * schedules a retry.
    */
   private void flush() {
     if (batch.rows() > 0) {
-      if (insertFailed && !dropRowsAlreadyStored()) {
+      if (!dropRowsAlreadyStored()) {
         return;
       }
       try {
@@ -348,42 +278,40 @@ public final class IngestLoop implements Runnable {
   }
 
   /**
-   * Before retrying a failed insert: waits for the failed request to be over on the server, then
-   * removes from the batch the rows ClickHouse holds after all.
+   * Removes from the batch the rows whose event ids ClickHouse holds; after a failed insert, first
+   * waits for that insert to be over on the server.
    *
-   * @return false when ClickHouse could not tell (a retry is scheduled)
+   * @return false when ClickHouse could not tell (the batch is kept and a retry scheduled)
    */
   private boolean dropRowsAlreadyStored() {
     try {
-      if (lastQueryId != null && storedOffsets.isRunning(lastQueryId)) {
+      if (insertFailed && lastQueryId != null && storedEvents.isRunning(lastQueryId)) {
         backOff("The failed insert is still running on ClickHouse", "query_id " + lastQueryId);
         return false;
       }
-      List<Range> ranges = new ArrayList<>();
-      Map<TopicPartition, OffsetAndMetadata> next = batch.nextOffsets();
-      for (Map.Entry<TopicPartition, Long> first : batch.firstOffsets().entrySet()) {
-        ranges.add(new Range(first.getKey().partition(), first.getValue(),
-            next.get(first.getKey()).offset()));
+      Set<String> stored = storedEvents.present(batch.eventIds(), batch.minTsSecond(),
+          batch.maxTsSecond());
+      if (stored.isEmpty()) {
+        return true;
       }
-      Map<Integer, NavigableSet<Long>> stored = storedOffsets.within(topic, ranges);
-      int dropped = batch.dropRows(r -> {
-        NavigableSet<Long> held = stored.get(r.partition());
-        return held != null && held.contains(r.offset());
-      });
-      if (dropped > 0) {
-        if (batch.rows() == 0) {
-          log.info("All {} row(s) of the failed insert reached ClickHouse after all; committing "
-              + "without inserting them again", dropped);
-        } else {
-          log.info("{} row(s) of the failed insert reached ClickHouse after all; retrying only the "
-              + "other {}", dropped, batch.rows());
-        }
-        stats.alreadyStored(dropped);
+      int dropped = batch.dropRows(stored::contains);
+      stats.alreadyStored(dropped);
+      if (insertFailed && batch.rows() == 0) {
+        log.info("All {} row(s) of the failed insert reached ClickHouse after all; committing "
+            + "without inserting them again", dropped);
+      } else if (insertFailed) {
+        log.info("{} row(s) of the failed insert reached ClickHouse after all; retrying only the "
+            + "other {}", dropped, batch.rows());
+      } else {
+        log.info("ClickHouse already holds {} of the {} event(s) of this batch (delivered again); "
+            + "inserting only the other {}", dropped, dropped + batch.rows(), batch.rows());
       }
       return true;
     } catch (ClickHouseException e) {
       stats.insertFailed("ClickHouse " + e.getMessage());
-      backOff("Cannot learn whether the failed insert reached ClickHouse", "ClickHouse " + e.getMessage());
+      insertFailed = true;
+      backOff("Cannot learn which events of the batch ClickHouse already holds; pausing "
+          + "consumption and retrying (offsets not committed)", "ClickHouse " + e.getMessage());
       return false;
     }
   }
@@ -438,16 +366,14 @@ public final class IngestLoop implements Runnable {
     applyPauses();
   }
 
-  /** Pauses everything while the batch cannot be inserted, else only unverified partitions. */
+  /** Pauses every assigned partition while the batch cannot be inserted, resumes them after. */
   private void applyPauses() {
-    Set<TopicPartition> assigned = consumer.assignment();
-    Set<TopicPartition> paused = new HashSet<>(insertFailed ? assigned : unverified);
-    paused.retainAll(assigned);
-    Set<TopicPartition> active = new HashSet<>(assigned);
-    active.removeAll(paused);
-    consumer.pause(paused);
-    consumer.resume(active);
-    stats.insertFailing(backoff.failing());
+    if (insertFailed) {
+      consumer.pause(consumer.assignment());
+    } else {
+      consumer.resume(consumer.assignment());
+    }
+    stats.insertFailing(insertFailed);
   }
 
   private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
@@ -459,7 +385,7 @@ public final class IngestLoop implements Runnable {
       stats.committed();
       offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
     } catch (KafkaException e) {
-      // The rows are in ClickHouse: the next owner finds them there and does not insert them again.
+      // The rows are in ClickHouse: whoever reads them again finds them there and leaves them out.
       stats.commitFailed("offset commit failed: " + e);
       log.warn("Offset commit failed after a successful insert; the records will be re-delivered "
           + "and skipped, as ClickHouse holds them: {}", e.toString());
@@ -531,8 +457,8 @@ public final class IngestLoop implements Runnable {
   /**
    * Runs inside {@code poll()} on the loop thread. Before partitions go to another member, the batch
    * is inserted and committed if possible; otherwise it is dropped uncommitted (the new owner reads
-   * it again and skips what ClickHouse holds) and partitions this member keeps are rewound to the
-   * batch's first offsets and verified again. New partitions are verified before they are read.
+   * it again and leaves out what ClickHouse holds) and partitions this member keeps are rewound to
+   * the batch's first offsets.
    */
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
@@ -552,22 +478,19 @@ public final class IngestLoop implements Runnable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      if (partitions.isEmpty()) {
-        return;
+      for (TopicPartition tp : partitions) {
+        try {
+          // where reading starts: the committed offset (or the reset position when there is none)
+          committed.put(tp, consumer.position(tp));
+        } catch (KafkaException e) {
+          log.debug("No position yet for {}: {}", tp, e.toString());
+        }
       }
       nextLagNanos = nanoTime.getAsLong(); // report the new partitions' lag at once
-      if (backoff.failing()) {
-        // ClickHouse is known to be failing: do not read these until it can say what it holds
-        unverified.addAll(partitions);
-        applyPauses();
-      } else {
-        verify(partitions);
-      }
+      applyPauses();
     }
 
     private void forget(Collection<TopicPartition> partitions) {
-      unverified.removeAll(partitions);
-      partitions.forEach(alreadyStored::remove);
       partitions.forEach(committed::remove);
       stats.lag(Map.of());
     }
@@ -581,17 +504,17 @@ public final class IngestLoop implements Runnable {
       for (Map.Entry<TopicPartition, Long> first : batch.firstOffsets().entrySet()) {
         if (kept.contains(first.getKey())) {
           consumer.seek(first.getKey(), first.getValue());
-          // a failed insert of this batch may have landed: learn what is there before reading again
-          unverified.add(first.getKey());
-          alreadyStored.remove(first.getKey());
         }
       }
       log.info("Rebalance: dropped {} uncommitted record(s); they will be read again",
           batch.records());
       batch.clear();
       stats.pendingRows(0);
-      insertFailed = false;
-      applyPauses();
+      if (insertFailed) {
+        insertFailed = false;
+        backoff.succeeded(); // the next batch starts a fresh run of attempts
+        applyPauses();
+      }
     }
   }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gatehouse.schemas.EventIds;
 import io.gatehouse.schemas.GatehouseEvent;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -17,7 +19,7 @@ class BatchTest {
   }
 
   private static GatehouseEvent event(long i) {
-    return GatehouseEvent.builder().eventId(EventIds.next()).tsStartMs(1_700_000_000_000L + i)
+    return GatehouseEvent.builder().eventId(EventIds.next()).tsStartMs(1_700_000_000_000L + i * 10)
         .feature("f" + i).build();
   }
 
@@ -26,30 +28,45 @@ class BatchTest {
   }
 
   @Test
-  void rowsCarryWhereTheyWereReadFrom() {
+  void knowsItsEventIdsAndTimeRange() {
     Batch b = new Batch();
-    b.addRow(record(2, 41), event(0));
-    assertThat(rows(b)).contains("\"kafka_topic\":\"t\",\"kafka_partition\":2,\"kafka_offset\":41");
+    GatehouseEvent e = event(5);
+    b.addRow(record(0, 0), event(9));
+    b.addRow(record(0, 1), e);
+    assertThat(b.hasEvent(e.eventId().toUpperCase())).isTrue();
+    assertThat(b.eventIds()).hasSize(2).contains(e.eventId().toLowerCase());
+    assertThat(b.minTsSecond()).isEqualTo(1_700_000_000L);
+    assertThat(b.maxTsSecond()).isEqualTo(1_700_000_000L);
+    b.addRow(record(0, 2), GatehouseEvent.builder().eventId(EventIds.next()).tsStartMs(1_700_000_003_500L).build());
+    assertThat(b.maxTsSecond()).isEqualTo(1_700_000_003L);
+    b.clear();
+    assertThat(b.hasEvent(e.eventId())).isFalse();
   }
 
   @Test
   void dropRowsKeepsTheOthersInOrderAndTheOffsetsToCommit() {
     Batch b = new Batch();
+    List<GatehouseEvent> events = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      b.addRow(record(i % 2, i), event(i));
+      events.add(event(i));
+      b.addRow(record(i % 2, i), events.get(i));
     }
     b.skip(record(0, 6)); // a poison record, no row
-    Set<Long> stored = Set.of(0L, 3L, 4L);
+    Set<String> stored = Set.of(events.get(0).eventId(), events.get(3).eventId(), events.get(4).eventId());
 
-    assertThat(b.dropRows(r -> stored.contains(r.offset()))).isEqualTo(3);
+    assertThat(b.dropRows(stored::contains)).isEqualTo(3);
+    assertThat(b.hasEvent(events.get(3).eventId())).isFalse();
+    assertThat(b.hasEvent(events.get(5).eventId())).isTrue();
 
     assertThat(b.rows()).isEqualTo(3);
     assertThat(b.records()).isEqualTo(7);
     String[] lines = rows(b).split("\n");
     assertThat(lines).hasSize(3);
-    assertThat(lines[0]).contains("\"feature\":\"f1\"").contains("\"kafka_offset\":1").endsWith("}");
-    assertThat(lines[1]).contains("\"feature\":\"f2\"").contains("\"kafka_offset\":2");
-    assertThat(lines[2]).contains("\"feature\":\"f5\"").contains("\"kafka_offset\":5");
+    assertThat(lines[0].strip()).startsWith("{").contains("\"feature\":\"f1\"").endsWith("}");
+    assertThat(lines[1].strip()).startsWith("{").contains("\"feature\":\"f2\"").endsWith("}");
+    assertThat(lines[2].strip()).startsWith("{").contains("\"feature\":\"f5\"").endsWith("}");
+    assertThat(b.eventIds()).containsExactly(events.get(1).eventId(), events.get(2).eventId(),
+        events.get(5).eventId());
     assertThat(b.source(2).offset()).isEqualTo(5);
     assertThat(b.rowStart(1)).isEqualTo(b.rowEnd(0));
     assertThat(b.nextOffsets()).containsEntry(new TopicPartition("t", 0), new OffsetAndMetadata(7))
