@@ -45,8 +45,9 @@ public final class IngestStats {
   /** True while the current batch cannot be inserted (partitions paused, retrying). */
   public boolean insertFailing() { return insertFailing; }
   /**
-   * Records read from Kafka that were not inserted because ClickHouse already held them (inserted
-   * before a crash or a lost acknowledgement, never committed): each one a duplicate avoided.
+   * Records read from Kafka that were not inserted because ClickHouse already held their event id
+   * (inserted before a crash or a lost acknowledgement and never committed, or the same event
+   * published twice), or an earlier record of the same batch had it: each one a duplicate avoided.
    */
   public long alreadyStored() { return alreadyStored.get(); }
   /**
