@@ -296,9 +296,10 @@ public final class IngestLoop implements Runnable {
       }
       int dropped = batch.dropRows(stored::contains);
       stats.alreadyStored(dropped);
-      if (insertFailed && batch.rows() == 0) {
-        log.info("All {} row(s) of the failed insert reached ClickHouse after all; committing "
-            + "without inserting them again", dropped);
+      if (batch.rows() == 0) {
+        log.info("ClickHouse already holds all {} event(s) of this batch ({}); committing without "
+            + "inserting them again", dropped, insertFailed ? "the failed insert went in after all"
+            : "delivered again");
       } else if (insertFailed) {
         log.info("{} row(s) of the failed insert reached ClickHouse after all; retrying only the "
             + "other {}", dropped, batch.rows());
