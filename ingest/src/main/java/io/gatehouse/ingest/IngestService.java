@@ -4,8 +4,10 @@ import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
 import io.gatehouse.schemas.clickhouse.ClickHouseUnavailableException;
 import io.gatehouse.ingest.clickhouse.EventsInserter;
 import io.gatehouse.ingest.clickhouse.Migrator;
+import io.gatehouse.ingest.clickhouse.StoredEvents;
 import io.gatehouse.ingest.consume.IngestLoop;
 import io.gatehouse.ingest.consume.IngestStats;
+import io.gatehouse.ingest.consume.LoopHooks;
 import io.gatehouse.ingest.health.HealthEndpoint;
 import io.gatehouse.ingest.health.HealthEndpoint.State;
 import java.time.Duration;
@@ -36,6 +38,7 @@ public final class IngestService implements AutoCloseable {
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
   private final IngestConfig config;
+  private final LoopHooks hooks;
   private final IngestStats stats = new IngestStats();
   private final HealthEndpoint health;
   private volatile boolean closed;
@@ -45,8 +48,9 @@ public final class IngestService implements AutoCloseable {
   private IngestLoop loop;
   private volatile Thread loopThread;
 
-  private IngestService(IngestConfig config) {
+  private IngestService(IngestConfig config, LoopHooks hooks) {
     this.config = config;
+    this.hooks = hooks;
     this.health = new HealthEndpoint(config.port(), stats, this::state);
   }
 
@@ -58,7 +62,12 @@ public final class IngestService implements AutoCloseable {
    * @throws IllegalStateException when a migration fails (the server's message included)
    */
   public static IngestService start(Map<String, String> env) {
-    IngestService service = new IngestService(IngestConfig.fromEnv(env));
+    return start(env, LoopHooks.NONE);
+  }
+
+  /** {@link #start(Map)} with fault-injection points in the consumer loop (tests). */
+  static IngestService start(Map<String, String> env, LoopHooks hooks) {
+    IngestService service = new IngestService(IngestConfig.fromEnv(env), hooks);
     try {
       service.boot();
       return service;
@@ -83,7 +92,8 @@ public final class IngestService implements AutoCloseable {
           config.clickHouseUrl(), config.clickHouseUser(), config.clickHousePassword());
       deadLetters = config.dlqTopic().isEmpty() ? null : new KafkaProducer<>(producerProps());
       loop = new IngestLoop(new KafkaConsumer<>(consumerProps()), config.topic(), deadLetters,
-          config.dlqTopic(), inserter, stats, config.batchMax(), config.flushInterval());
+          config.dlqTopic(), inserter, new StoredEvents(clickHouse), stats, config.batchMax(),
+          config.flushInterval(), hooks);
       loopThread = new Thread(loop, "gatehouse-ingest-consumer");
       loopThread.start();
       state = State.RUNNING;
@@ -176,7 +186,7 @@ public final class IngestService implements AutoCloseable {
   public static void main(String[] args) {
     IngestService service;
     try {
-      service = new IngestService(IngestConfig.fromEnv(System.getenv()));
+      service = new IngestService(IngestConfig.fromEnv(System.getenv()), LoopHooks.NONE);
     } catch (RuntimeException e) {
       log.error("Gatehouse ingest cannot start: {}", e.getMessage());
       System.exit(2);

@@ -3,6 +3,8 @@ package io.gatehouse.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.schemas.EventIds;
 import io.gatehouse.schemas.EventJson;
 import io.gatehouse.schemas.GatehouseEvent;
 import io.gatehouse.testsupport.clickhouse.ClickHouseServer;
@@ -112,13 +114,16 @@ class IngestServiceTest {
     Map<String, String> env = TestEvents.env(kafka, clickHouse.httpUrl(), topic, group);
     String distinct = "SELECT uniqExact(event_id) FROM gatehouse.events WHERE feature = '" + feature + "'";
     String finalCount = "SELECT count() FROM gatehouse.events FINAL WHERE feature = '" + feature + "'";
+    String rawCount = "SELECT count() FROM gatehouse.events WHERE feature = '" + feature + "'";
 
     try (IngestService ingest = IngestService.start(env)) {
       Poll.until(DEADLINE, "all records committed", () -> TestEvents.committed(kafka, group, topic) == 2L * n);
-      assertThat(ingest.stats().insertedRows()).isEqualTo(2L * n);
+      assertThat(ingest.stats().insertedRows()).as("each event once").isEqualTo(n);
+      assertThat(ingest.stats().alreadyStored()).as("the second copies, left out").isEqualTo(n);
     }
     assertThat(rows(distinct)).isEqualTo(n);
     assertThat(rows(finalCount)).isEqualTo(n);
+    assertThat(rows(rawCount)).as("without FINAL: no duplicate to merge away").isEqualTo(n);
 
     // a consumer that died after inserting but before committing: the group restarts from offset 0
     rewind(group, topic);
@@ -126,10 +131,11 @@ class IngestServiceTest {
     try (IngestService ingest = IngestService.start(env)) {
       Poll.until(DEADLINE, "all records committed again",
           () -> TestEvents.committed(kafka, group, topic) == 2L * n);
-      assertThat(ingest.stats().insertedRows()).as("everything was inserted a second time").isEqualTo(2L * n);
+      assertThat(ingest.stats().alreadyStored()).as("found in ClickHouse, left out").isEqualTo(2L * n);
+      assertThat(ingest.stats().insertedRows()).as("nothing was inserted a second time").isZero();
     }
     assertThat(rows(distinct)).isEqualTo(n);
-    assertThat(rows(finalCount)).isEqualTo(n);
+    assertThat(rows(rawCount)).isEqualTo(n);
   }
 
   @Test
@@ -160,12 +166,70 @@ class IngestServiceTest {
       assertThat(ingest.stats().poison()).isEqualTo(3);
       Poll.until(DEADLINE, "dead letters acknowledged", () -> ingest.stats().deadLettered() == 3);
     }
+    assertThat(IngestConfig.fromEnv(Map.of()).dlqTopic()).as("the default dead-letter topic")
+        .isEqualTo("gatehouse.events.v1.dlq");
     List<ConsumerRecord<byte[], byte[]>> dead = readAll(topic + ".dlq", 3);
     assertThat(dead).hasSize(3);
-    assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("this is not json");
-    assertThat(dead).allSatisfy(r -> assertThat(r.headers().lastHeader("gatehouse.error")).isNotNull());
+    // the original bytes, and where they came from, for each poison record in order
+    int[] poisonAt = {0, 6, 7};
+    for (int i = 0; i < 3; i++) {
+      assertThat(dead.get(i).value()).isEqualTo(values.get(poisonAt[i]));
+      assertThat(new String(dead.get(i).headers().lastHeader("gatehouse.source").value(), StandardCharsets.UTF_8))
+          .isEqualTo(topic + "-0@" + poisonAt[i]);
+    }
+    assertThat(new String(dead.get(0).headers().lastHeader("gatehouse.error").value(), StandardCharsets.UTF_8))
+        .contains("not a valid event v1");
+    assertThat(new String(dead.get(1).headers().lastHeader("gatehouse.error").value(), StandardCharsets.UTF_8))
+        .contains("event_id is not a UUID");
     assertThat(new String(dead.get(2).headers().lastHeader("gatehouse.error").value(), StandardCharsets.UTF_8))
         .contains("status");
+  }
+
+  @Test
+  void unknownFieldsAreIgnoredAndMissingOnesDefaulted() throws Exception {
+    String topic = TestEvents.unique("ingest-evolution");
+    String group = TestEvents.unique("group");
+    String feature = TestEvents.unique("feature");
+    kafka.createTopic(topic, 1);
+    GatehouseEvent full = TestEvents.events(feature, 1).get(0);
+    ObjectNode newer = (ObjectNode) EventJson.mapper().readTree(EventJson.toBytes(full));
+    newer.put("schema_version", 2);
+    newer.putObject("added_in_a_later_version").put("nested", true).putArray("list").add(1);
+    newer.put("another_new_field", "ignored");
+    String oldId = EventIds.next();
+    // only what the schema requires (plus the feature this test filters on): nothing optional
+    String older = "{\"event_id\":\"" + oldId + "\",\"schema_version\":1,\"source\":\"log_api\","
+        + "\"ts_start_ms\":" + full.tsStartMs() + ",\"ts_end_ms\":" + (full.tsStartMs() + 7)
+        + ",\"duration_ms\":7,\"endpoint\":\"/v1/chat/completions\",\"model_requested\":\"m\","
+        + "\"stream\":false,\"status\":200,\"fallback_used\":false,\"feature\":\"" + feature + "\"}";
+    TestEvents.produceRaw(kafka, topic, List.of(EventJson.mapper().writeValueAsBytes(newer),
+        older.getBytes(StandardCharsets.UTF_8)));
+
+    try (IngestService ingest = IngestService.start(TestEvents.env(kafka, clickHouse.httpUrl(), topic, group))) {
+      Poll.until(DEADLINE, "both records committed", () -> TestEvents.committed(kafka, group, topic) == 2,
+          () -> health(ingest));
+      assertThat(ingest.stats().poison()).isZero();
+    }
+    String body = clickHouse.query("SELECT event_id, schema_version, input_tokens, model, provider, "
+        + "isNull(cost_usd) AS cost_null, length(tags.key) AS tags, length(attempts.provider) AS attempts "
+        + "FROM gatehouse.events WHERE feature = '" + feature + "' ORDER BY schema_version DESC"
+        + " FORMAT JSONEachRow");
+    String[] lines = body.strip().split("\n");
+    assertThat(lines).hasSize(2);
+    JsonNode first = EventJson.mapper().readTree(lines[0]);
+    assertThat(first.get("event_id").asText()).isEqualTo(full.eventId());
+    assertThat(first.get("schema_version").asInt()).isEqualTo(2);
+    assertThat(first.get("input_tokens").asLong()).isEqualTo(10);
+    assertThat(first.get("model").asText()).isEqualTo("gpt-4o-mini");
+    assertThat(first.get("tags").asInt()).isEqualTo(1);
+    JsonNode second = EventJson.mapper().readTree(lines[1]);
+    assertThat(second.get("event_id").asText()).isEqualTo(oldId);
+    assertThat(second.get("input_tokens").isNull()).as("unknown tokens stay NULL, not 0").isTrue();
+    assertThat(second.get("model").asText()).isEmpty();
+    assertThat(second.get("provider").asText()).isEmpty();
+    assertThat(second.get("cost_null").asInt()).isEqualTo(1);
+    assertThat(second.get("tags").asInt()).isZero();
+    assertThat(second.get("attempts").asInt()).isZero();
   }
 
   private static void rewind(String group, String topic) {

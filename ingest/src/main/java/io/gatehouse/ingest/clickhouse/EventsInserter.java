@@ -42,7 +42,11 @@ public final class EventsInserter implements AutoCloseable {
         .setSocketTimeout(60, ChronoUnit.SECONDS)
         .setClientName("gatehouse-ingest")
         .build();
-    this.settings = new InsertSettings().serverSetting("input_format_skip_unknown_fields", "1");
+    this.settings = newSettings();
+  }
+
+  private static InsertSettings newSettings() {
+    return new InsertSettings().serverSetting("input_format_skip_unknown_fields", "1");
   }
 
   /**
@@ -54,9 +58,21 @@ public final class EventsInserter implements AutoCloseable {
    *     data) or could not be reached (wait and retry)
    */
   public void insert(byte[] rows, int offset, int length) throws InsertFailedException {
+    insert(rows, offset, length, null);
+  }
+
+  /**
+   * Like {@link #insert(byte[], int, int)}, under the given {@code query_id}, so that the caller can
+   * ask {@code system.processes} whether an insert it gave up on is still running (see {@link
+   * StoredEvents#isRunning}).
+   *
+   * @param queryId a unique id, or null to let ClickHouse choose one
+   */
+  public void insert(byte[] rows, int offset, int length, String queryId) throws InsertFailedException {
+    InsertSettings perInsert = queryId == null ? settings : newSettings().setQueryId(queryId);
     try {
       client.insert(TABLE, new ByteArrayInputStream(rows, offset, length),
-              ClickHouseFormat.JSONEachRow, settings)
+              ClickHouseFormat.JSONEachRow, perInsert)
           .get(INSERT_TIMEOUT_SECONDS, TimeUnit.SECONDS)
           .close();
     } catch (ExecutionException e) {
@@ -98,7 +114,11 @@ public final class EventsInserter implements AutoCloseable {
   public static final class InsertFailedException extends Exception {
     private final boolean rejected;
 
-    InsertFailedException(boolean rejected, String message, Throwable cause) {
+    /**
+     * @param rejected true when ClickHouse answered with an error, false when it could not be
+     *     reached or the outcome is unknown
+     */
+    public InsertFailedException(boolean rejected, String message, Throwable cause) {
       super(message, cause);
       this.rejected = rejected;
     }

@@ -2,15 +2,22 @@ package io.gatehouse.ingest.consume;
 
 import io.gatehouse.ingest.clickhouse.EventsInserter;
 import io.gatehouse.ingest.clickhouse.EventsInserter.InsertFailedException;
+import io.gatehouse.ingest.clickhouse.StoredEvents;
 import io.gatehouse.schemas.EventJson;
 import io.gatehouse.schemas.GatehouseEvent;
+import io.gatehouse.schemas.clickhouse.ClickHouseException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,19 +31,44 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The consumer loop: poll, turn events into rows, insert a batch, then commit its offsets.
+ * The consumer loop: poll, turn events into rows, insert a batch (by size or age), then commit its
+ * offsets. Before every insert it asks ClickHouse which of the batch's event ids it already holds
+ * ({@link StoredEvents}) and leaves those rows out, so each event becomes exactly one row.
  *
- * <p><b>Delivery contract.</b> Offsets are committed only after ClickHouse acknowledged the batch
- * that contains them, so every event is inserted at least once. Re-deliveries (a crash between
- * insert and commit, a retried batch) carry the same {@code event_id} and {@code ts} and collapse
- * in the ReplacingMergeTree; readers use {@code FINAL} or {@code uniqExact(event_id)}.
+ * <p><b>Why exactly once in effect.</b> Offsets are committed only after ClickHouse acknowledged the
+ * rows, so nothing is lost. What could repeat an insert, window by window:
+ * <ol>
+ *   <li><i>Crash (or rebalance, or failed commit) after the insert, before the commit.</i> The next
+ *       owner of the partition reads the records again from the old committed offset; the check
+ *       before the insert finds their event ids and drops them, then the offsets are committed. The
+ *       raw insert is never repeated, so no materialized rollup counts an event twice, even before
+ *       any merge.
+ *   <li><i>An insert that failed without a clear answer</i> (timeout, connection reset: the server may
+ *       have committed it, or part of it). Before the retry the loop waits until the insert's
+ *       {@code query_id} has left {@code system.processes}, then checks again, so only the missing
+ *       rows go in. The same holds for a batch split in halves after some halves went in.
+ *   <li><i>Crash before the insert, or an insert that failed for sure.</i> Nothing is in ClickHouse;
+ *       the records are read again from the committed offset and inserted once.
+ *   <li><i>Crash after the commit.</i> Nothing is read again.
+ * </ol>
+ * The same check drops an event published twice (a spool replay, a client retry), in one batch or
+ * in two. It relies on one thing: the check and the insert of an event id are never run by two
+ * members at once. That holds because the proxy keys records by event id (one partition, one owner)
+ * and a revoked member finishes its batch before the new owner reads. The one remaining window: an
+ * insert that a member gave up on, still running on the server after a rebalance, while the new
+ * owner checks. Dead letters are at least once (a poison record in a batch whose commit was lost is
+ * dead-lettered again).
  *
  * <p><b>Failures.</b> ClickHouse unreachable: the batch stays in memory, every assigned partition is
- * paused (the consumer keeps polling, so it stays in the group) and the same bytes are retried with
- * exponential backoff until they are in. ClickHouse answering with errors several times in a row:
- * the batch is split in halves until the rows it refuses are found; those go to the dead-letter
- * topic. A record that is not event JSON, or holds values the table cannot store, never blocks its
+ * paused (the consumer keeps polling, so it stays in the group) and the batch is retried with
+ * exponential {@link Backoff}. ClickHouse answering with errors several times in a row: the batch
+ * is split in halves until the rows it refuses are found; those go to the dead-letter topic. A
+ * record that is not event JSON, or holds values the table cannot store, never blocks its
  * partition: it is counted, logged, sent to the dead-letter topic (when configured) and committed.
+ *
+ * <p><b>Lag.</b> Every {@link #LAG_REFRESH}, per assigned partition: end offset minus the offset
+ * committed by this loop (records not yet safely in ClickHouse), published in {@link IngestStats}
+ * and logged while it is not zero.
  *
  * <p><b>Threading.</b> {@link #run()} owns the Kafka consumer and runs on one thread; {@link #stop()}
  * may be called from any thread and returns at once: the loop then inserts and commits the batch in
@@ -46,40 +78,57 @@ public final class IngestLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(IngestLoop.class);
   /** Longest single poll, so that {@link #stop()} is noticed quickly. */
   private static final long MAX_POLL_MS = 200;
-  private static final long FIRST_BACKOFF_MS = 250;
-  private static final long MAX_BACKOFF_MS = 10_000;
   /** Rejections of the same batch before it is split to find the rows ClickHouse refuses. */
   private static final int REJECTIONS_BEFORE_SPLIT = 3;
+  static final Duration LAG_REFRESH = Duration.ofSeconds(2);
+  private static final Duration LAG_LOG_INTERVAL = Duration.ofSeconds(60);
+  private static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(1);
 
   private final Consumer<byte[], byte[]> consumer;
+  private final String topic;
   private final Producer<byte[], byte[]> deadLetters;
   private final String deadLetterTopic;
   private final EventsInserter inserter;
+  private final StoredEvents storedEvents;
   private final IngestStats stats;
   private final int batchMax;
   private final long flushNanos;
+  private final LoopHooks hooks;
+  private final LongSupplier nanoTime = System::nanoTime;
+  private final Backoff backoff = new Backoff(nanoTime);
   private final Batch batch = new Batch();
+
+  /** Per assigned partition, the next offset this loop knows is committed (for lag). */
+  private final Map<TopicPartition, Long> committed = new HashMap<>();
 
   private volatile boolean running = true;
   private boolean deadLettersSent;
-  /** 0 when healthy; else System.nanoTime() at which the failed batch is tried again. */
-  private long retryAtNanos;
-  private long backoffMs = FIRST_BACKOFF_MS;
+  /** The batch could not be inserted (it may be in part): all partitions are paused. */
+  private boolean insertFailed;
+  /** query_id of the last insert request, to learn whether it is still running. */
+  private String lastQueryId;
   private int rejections;
+  private long nextLagNanos;
+  private long nextLagLogNanos;
+  private long lastLoggedLag;
 
   /**
    * @param deadLetters producer for {@code deadLetterTopic}, or null to only log and count poison
+   * @param hooks fault-injection points; {@link LoopHooks#NONE} in production
    */
   public IngestLoop(Consumer<byte[], byte[]> consumer, String topic, Producer<byte[], byte[]> deadLetters,
-      String deadLetterTopic, EventsInserter inserter, IngestStats stats, int batchMax,
-      Duration flushInterval) {
+      String deadLetterTopic, EventsInserter inserter, StoredEvents storedEvents, IngestStats stats,
+      int batchMax, Duration flushInterval, LoopHooks hooks) {
     this.consumer = consumer;
+    this.topic = topic;
     this.deadLetters = deadLetters;
     this.deadLetterTopic = deadLetterTopic;
     this.inserter = inserter;
+    this.storedEvents = storedEvents;
     this.stats = stats;
     this.batchMax = batchMax;
     this.flushNanos = flushInterval.toNanos();
+    this.hooks = hooks;
     consumer.subscribe(List.of(topic), new Rebalance());
   }
 
@@ -92,15 +141,8 @@ public final class IngestLoop implements Runnable {
   public void run() {
     try {
       while (running) {
-        if (retryAtNanos != 0) {
-          long waitMs = (retryAtNanos - System.nanoTime()) / 1_000_000;
-          if (waitMs > 0) {
-            // partitions are paused: this returns nothing but keeps the group membership alive
-            consumer.poll(Duration.ofMillis(Math.min(waitMs, MAX_POLL_MS)));
-            continue;
-          }
+        if (insertFailed && backoff.due()) {
           flush();
-          continue;
         }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(pollMs()));
         for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -108,10 +150,11 @@ public final class IngestLoop implements Runnable {
         }
         stats.consumed(records.count());
         stats.pendingRows(batch.rows());
-        if (!batch.isEmpty()
+        if (!insertFailed && !batch.isEmpty()
             && (batch.rows() >= batchMax || batch.ageNanos(System.nanoTime()) >= flushNanos)) {
           flush();
         }
+        refreshLag();
       }
       if (!batch.isEmpty()) {
         log.info("Stopping: inserting the last {} row(s)", batch.rows());
@@ -127,6 +170,7 @@ public final class IngestLoop implements Runnable {
       stats.loopFailed("consumer loop failed: " + e);
       throw e;
     } finally {
+      // never commit from here: a crash must look like a crash (the batch is not in hand any more)
       batch.clear();
       stats.pendingRows(0);
       try {
@@ -138,6 +182,10 @@ public final class IngestLoop implements Runnable {
   }
 
   private long pollMs() {
+    if (insertFailed) {
+      // waiting to try ClickHouse again: poll (keeping the group membership) until then
+      return Math.min(backoff.remainingMs(), MAX_POLL_MS);
+    }
     if (batch.isEmpty()) {
       return MAX_POLL_MS;
     }
@@ -158,6 +206,11 @@ public final class IngestLoop implements Runnable {
       poison(r, e.getMessage());
       return;
     }
+    if (event.eventId() != null && batch.hasEvent(event.eventId())) {
+      stats.alreadyStored(1); // the same event twice in one batch: one row
+      batch.skip(r);
+      return;
+    }
     try {
       batch.addRow(r, event);
     } catch (IllegalArgumentException e) {
@@ -175,13 +228,20 @@ public final class IngestLoop implements Runnable {
   }
 
   /**
-   * Inserts the batch (splitting it when ClickHouse keeps refusing it), then commits. On a failure
-   * to reach ClickHouse, leaves the batch in place, pauses the partitions and schedules a retry.
+   * Leaves out the rows ClickHouse already holds, inserts the rest (splitting them when ClickHouse
+   * keeps refusing them), then commits. On a failure, keeps the batch, pauses the partitions and
+   * schedules a retry.
    */
   private void flush() {
     if (batch.rows() > 0) {
+      if (!dropRowsAlreadyStored()) {
+        return;
+      }
       try {
-        insertRows(0, batch.rows());
+        if (batch.rows() > 0) {
+          insertRows(0, batch.rows());
+          hooks.afterInsert();
+        }
       } catch (InsertFailedException e) {
         stats.insertFailed(e.getMessage());
         if (e.rejected() && ++rejections >= REJECTIONS_BEFORE_SPLIT) {
@@ -191,11 +251,11 @@ public final class IngestLoop implements Runnable {
             split(0, batch.rows());
           } catch (InsertFailedException again) {
             stats.insertFailed(again.getMessage());
-            failed(again);
+            insertFailed(again);
             return;
           }
         } else {
-          failed(e);
+          insertFailed(e);
           return;
         }
       }
@@ -205,22 +265,62 @@ public final class IngestLoop implements Runnable {
       deadLetters.flush();
       deadLettersSent = false;
     }
-    commit();
+    commit(batch.nextOffsets());
     batch.clear();
     stats.pendingRows(0);
-    if (retryAtNanos != 0) {
+    if (insertFailed) {
       log.info("ClickHouse accepts inserts again; resuming consumption");
-      consumer.resume(consumer.assignment());
-      retryAtNanos = 0;
-      stats.insertFailing(false);
+      insertFailed = false;
     }
-    backoffMs = FIRST_BACKOFF_MS;
+    backoff.succeeded();
     rejections = 0;
+    applyPauses();
+  }
+
+  /**
+   * Removes from the batch the rows whose event ids ClickHouse holds; after a failed insert, first
+   * waits for that insert to be over on the server.
+   *
+   * @return false when ClickHouse could not tell (the batch is kept and a retry scheduled)
+   */
+  private boolean dropRowsAlreadyStored() {
+    try {
+      if (insertFailed && lastQueryId != null && storedEvents.isRunning(lastQueryId)) {
+        backOff("The failed insert is still running on ClickHouse", "query_id " + lastQueryId);
+        return false;
+      }
+      Set<String> stored = storedEvents.present(batch.eventIds(), batch.minTsSecond(),
+          batch.maxTsSecond());
+      if (stored.isEmpty()) {
+        return true;
+      }
+      int dropped = batch.dropRows(stored::contains);
+      stats.alreadyStored(dropped);
+      if (batch.rows() == 0) {
+        log.info("ClickHouse already holds all {} event(s) of this batch ({}); committing without "
+            + "inserting them again", dropped, insertFailed ? "the failed insert went in after all"
+            : "delivered again");
+      } else if (insertFailed) {
+        log.info("{} row(s) of the failed insert reached ClickHouse after all; retrying only the "
+            + "other {}", dropped, batch.rows());
+      } else {
+        log.info("ClickHouse already holds {} of the {} event(s) of this batch (delivered again); "
+            + "inserting only the other {}", dropped, dropped + batch.rows(), batch.rows());
+      }
+      return true;
+    } catch (ClickHouseException e) {
+      stats.insertFailed("ClickHouse " + e.getMessage());
+      insertFailed = true;
+      backOff("Cannot learn which events of the batch ClickHouse already holds; pausing "
+          + "consumption and retrying (offsets not committed)", "ClickHouse " + e.getMessage());
+      return false;
+    }
   }
 
   private void insertRows(int fromRow, int toRow) throws InsertFailedException {
     int start = batch.rowStart(fromRow);
-    inserter.insert(batch.bytes(), start, batch.rowEnd(toRow - 1) - start);
+    lastQueryId = "gatehouse-ingest-" + UUID.randomUUID();
+    inserter.insert(batch.bytes(), start, batch.rowEnd(toRow - 1) - start, lastQueryId);
     stats.inserted(toRow - fromRow, System.currentTimeMillis());
   }
 
@@ -247,32 +347,85 @@ public final class IngestLoop implements Runnable {
     }
   }
 
-  private void failed(InsertFailedException e) {
-    if (retryAtNanos == 0) {
-      log.warn("Insert of {} rows into ClickHouse failed; pausing consumption and retrying the same "
-          + "batch (offsets not committed): {}", batch.rows(), e.getMessage());
-      consumer.pause(consumer.assignment());
-      stats.insertFailing(true);
-    } else {
-      log.warn("Insert retry failed (next in {} ms): {}", backoffMs, e.getMessage());
-    }
-    retryAtNanos = System.nanoTime() + backoffMs * 1_000_000;
-    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+  private void insertFailed(InsertFailedException e) {
+    insertFailed = true;
+    backOff("Insert of " + batch.rows() + " rows into ClickHouse failed; pausing consumption and "
+        + "retrying the same batch (offsets not committed)", e.getMessage());
   }
 
-  private void commit() {
-    Map<TopicPartition, OffsetAndMetadata> offsets = batch.nextOffsets();
+  /** Records a failed ClickHouse attempt: schedules the next, pauses what must wait, logs. */
+  private void backOff(String what, String error) {
+    boolean first = !backoff.failing();
+    Duration wait = backoff.failed();
+    stats.backedOff(error);
+    if (first) {
+      log.warn("{}: {} (next attempt in {} ms)", what, error, wait.toMillis());
+    } else {
+      log.warn("{} (attempt {}): {} (next attempt in {} ms)", what, backoff.failures(), error,
+          wait.toMillis());
+    }
+    applyPauses();
+  }
+
+  /** Pauses every assigned partition while the batch cannot be inserted, resumes them after. */
+  private void applyPauses() {
+    if (insertFailed) {
+      consumer.pause(consumer.assignment());
+    } else {
+      consumer.resume(consumer.assignment());
+    }
+    stats.insertFailing(insertFailed);
+  }
+
+  private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
     if (offsets.isEmpty()) {
       return;
     }
     try {
       consumer.commitSync(offsets);
       stats.committed();
+      offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
     } catch (KafkaException e) {
-      // The rows are in ClickHouse: losing this commit only means re-delivery, which collapses.
+      // The rows are in ClickHouse: whoever reads them again finds them there and leaves them out.
       stats.commitFailed("offset commit failed: " + e);
       log.warn("Offset commit failed after a successful insert; the records will be re-delivered "
-          + "and de-duplicated by ClickHouse: {}", e.toString());
+          + "and skipped, as ClickHouse holds them: {}", e.toString());
+    }
+  }
+
+  /** Per assigned partition, end offset minus committed offset; published and logged. */
+  private void refreshLag() {
+    long now = nanoTime.getAsLong();
+    if (now - nextLagNanos < 0) {
+      return;
+    }
+    nextLagNanos = now + LAG_REFRESH.toNanos();
+    Set<TopicPartition> assigned = consumer.assignment();
+    Map<TopicPartition, Long> ends;
+    try {
+      ends = assigned.isEmpty() ? Map.of() : consumer.endOffsets(assigned, END_OFFSETS_TIMEOUT);
+    } catch (KafkaException e) {
+      log.debug("Cannot read end offsets for the lag: {}", e.toString());
+      return;
+    }
+    Map<String, Long> lag = new TreeMap<>();
+    long total = 0;
+    for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+      Long done = committed.get(end.getKey());
+      if (done != null && end.getValue() != null) {
+        long behind = Math.max(0, end.getValue() - done);
+        lag.put(end.getKey().toString(), behind);
+        total += behind;
+      }
+    }
+    stats.lag(lag);
+    if (total > 0 && (now - nextLagLogNanos >= 0 || lastLoggedLag == 0)) {
+      log.info("Consumer lag: {} record(s) not yet in ClickHouse {}", total, lag);
+      nextLagLogNanos = now + LAG_LOG_INTERVAL.toNanos();
+      lastLoggedLag = total;
+    } else if (total == 0 && lastLoggedLag > 0) {
+      log.info("Consumer lag: caught up");
+      lastLoggedLag = 0;
     }
   }
 
@@ -305,7 +458,8 @@ public final class IngestLoop implements Runnable {
   /**
    * Runs inside {@code poll()} on the loop thread. Before partitions go to another member, the batch
    * is inserted and committed if possible; otherwise it is dropped uncommitted (the new owner reads
-   * it again) and partitions this member keeps are rewound to the batch's first offsets.
+   * it again and leaves out what ClickHouse holds) and partitions this member keeps are rewound to
+   * the batch's first offsets.
    */
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
@@ -314,18 +468,32 @@ public final class IngestLoop implements Runnable {
         flush();
       }
       dropBatch(partitions);
+      forget(partitions);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       dropBatch(partitions);
+      forget(partitions);
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      if (retryAtNanos != 0) {
-        consumer.pause(partitions);
+      for (TopicPartition tp : partitions) {
+        try {
+          // where reading starts: the committed offset (or the reset position when there is none)
+          committed.put(tp, consumer.position(tp));
+        } catch (KafkaException e) {
+          log.debug("No position yet for {}: {}", tp, e.toString());
+        }
       }
+      nextLagNanos = nanoTime.getAsLong(); // report the new partitions' lag at once
+      applyPauses();
+    }
+
+    private void forget(Collection<TopicPartition> partitions) {
+      partitions.forEach(committed::remove);
+      stats.lag(Map.of());
     }
 
     private void dropBatch(Collection<TopicPartition> gone) {
@@ -343,10 +511,10 @@ public final class IngestLoop implements Runnable {
           batch.records());
       batch.clear();
       stats.pendingRows(0);
-      if (retryAtNanos != 0) {
-        consumer.resume(consumer.assignment());
-        retryAtNanos = 0;
-        stats.insertFailing(false);
+      if (insertFailed) {
+        insertFailed = false;
+        backoff.succeeded(); // the next batch starts a fresh run of attempts
+        applyPauses();
       }
     }
   }

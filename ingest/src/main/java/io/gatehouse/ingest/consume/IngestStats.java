@@ -1,5 +1,6 @@
 package io.gatehouse.ingest.consume;
 
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -18,7 +19,10 @@ public final class IngestStats {
   private final AtomicLong commitFailures = new AtomicLong();
   private final AtomicLong pendingRows = new AtomicLong();
   private final AtomicLong lastInsertEpochMs = new AtomicLong();
+  private final AtomicLong alreadyStored = new AtomicLong();
+  private final AtomicLong backoffs = new AtomicLong();
   private final AtomicReference<String> lastError = new AtomicReference<>("");
+  private volatile Map<String, Long> lag = Map.of();
   private volatile boolean insertFailing;
 
   /** Records read from Kafka, poison included. */
@@ -40,6 +44,24 @@ public final class IngestStats {
   public long lastInsertEpochMs() { return lastInsertEpochMs.get(); }
   /** True while the current batch cannot be inserted (partitions paused, retrying). */
   public boolean insertFailing() { return insertFailing; }
+  /**
+   * Records read from Kafka that were not inserted because ClickHouse already held their event id
+   * (inserted before a crash or a lost acknowledgement and never committed, or the same event
+   * published twice), or an earlier record of the same batch had it: each one a duplicate avoided.
+   */
+  public long alreadyStored() { return alreadyStored.get(); }
+  /**
+   * Failed ClickHouse attempts (an insert, or a query about what it holds) after which the loop
+   * waited; bounded by the backoff, so it counts slowly during an outage.
+   */
+  public long clickHouseBackoffs() { return backoffs.get(); }
+  /**
+   * Per partition ({@code topic-partition}), records on Kafka that are not yet committed, i.e. not
+   * yet known to be in ClickHouse; refreshed every couple of seconds. Empty before assignment.
+   */
+  public Map<String, Long> lag() { return lag; }
+  /** Sum of {@link #lag()}. */
+  public long lagTotal() { return lag.values().stream().mapToLong(Long::longValue).sum(); }
   /** The last insert or commit error, "" when none yet. */
   public String lastError() { return lastError.get(); }
 
@@ -64,6 +86,15 @@ public final class IngestStats {
     insertFailures.incrementAndGet();
     lastError.set(error);
   }
+
+  void alreadyStored(long n) { alreadyStored.addAndGet(n); }
+
+  void backedOff(String error) {
+    backoffs.incrementAndGet();
+    lastError.set(error);
+  }
+
+  void lag(Map<String, Long> perPartition) { lag = Map.copyOf(perPartition); }
 
   void loopFailed(String error) {
     lastError.set(error);

@@ -11,6 +11,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -21,7 +23,9 @@ import java.util.function.Supplier;
  * <p>200 with {@code "status":"ok"} while the consumer runs (also while it retries a failed insert:
  * that is reported in {@code "clickhouse":"failing"}, and restarting would not help);
  * 503 with {@code "starting"} before migrations are applied, {@code "down"} once the loop has died.
- * Served by the JDK's HTTP server on one daemon thread.
+ * {@code "lag"} holds the records on Kafka not yet committed (so not yet known to be in ClickHouse):
+ * {@code {"total": n, "partitions": {"topic-0": n0, …}}}. Served by the JDK's HTTP server on one
+ * daemon thread.
  */
 public final class HealthEndpoint implements AutoCloseable {
   private static final JsonFactory JSON = new JsonFactory();
@@ -95,6 +99,16 @@ public final class HealthEndpoint implements AutoCloseable {
       g.writeNumberField("dead_lettered", stats.deadLettered());
       g.writeNumberField("commits", stats.commits());
       g.writeNumberField("commit_failures", stats.commitFailures());
+      g.writeNumberField("already_stored", stats.alreadyStored());
+      g.writeNumberField("clickhouse_backoffs", stats.clickHouseBackoffs());
+      g.writeObjectFieldStart("lag");
+      g.writeNumberField("total", stats.lagTotal());
+      g.writeObjectFieldStart("partitions");
+      for (Map.Entry<String, Long> p : new TreeMap<>(stats.lag()).entrySet()) {
+        g.writeNumberField(p.getKey(), p.getValue());
+      }
+      g.writeEndObject();
+      g.writeEndObject();
       long last = stats.lastInsertEpochMs();
       if (last == 0) {
         g.writeNullField("last_insert");

@@ -1,0 +1,97 @@
+package io.gatehouse.ingest.clickhouse;
+
+import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Which events {@code gatehouse.events} already holds, by {@code event_id}: the idempotency key of
+ * an event end to end. Ingest asks before every insert and leaves those rows out. So a record that
+ * is delivered again (after a crash between insert and commit, a rebalance, or a retry of an insert
+ * whose answer was lost) is never inserted twice, and neither is the same event published twice.
+ * No materialized rollup then counts an event twice, which {@code FINAL} on the raw table could
+ * not undo.
+ *
+ * <p>Cost: one query per batch, bounded by the batch's time range. The table is ordered by
+ * {@code (ts, event_id)}, so the query reads only the granules of those seconds, and a merge never
+ * removes the last row of an event id. Needs no schema change, so it runs on ClickHouse 18.16 and
+ * on current releases alike.
+ *
+ * <p>Thread-safe (stateless over a thread-safe client).
+ */
+public final class StoredEvents {
+  /** Ids per query: keeps the statement far below max_query_size (256 KiB). */
+  static final int IDS_PER_QUERY = 2_000;
+
+  private final ClickHouseHttp clickHouse;
+
+  public StoredEvents(ClickHouseHttp clickHouse) {
+    this.clickHouse = clickHouse;
+  }
+
+  /**
+   * The ids among {@code eventIds} that ClickHouse holds a row for, looking only at rows whose
+   * {@code ts} is in {@code [fromSecond, toSecond]} (epoch seconds, where those events' rows must be).
+   *
+   * @param eventIds canonical UUIDs (as {@link EventRow#check} guarantees); anything else is refused
+   * @throws io.gatehouse.schemas.clickhouse.ClickHouseUnavailableException when ClickHouse cannot be
+   *     reached: the caller must not insert until it knows
+   * @throws io.gatehouse.schemas.clickhouse.ClickHouseException when ClickHouse rejects the query
+   */
+  public Set<String> present(List<String> eventIds, long fromSecond, long toSecond) {
+    Set<String> present = new HashSet<>();
+    for (int from = 0; from < eventIds.size(); from += IDS_PER_QUERY) {
+      List<String> chunk = eventIds.subList(from, Math.min(eventIds.size(), from + IDS_PER_QUERY));
+      StringBuilder in = new StringBuilder(chunk.size() * 39);
+      for (String id : chunk) {
+        if (!isUuid(id)) {
+          throw new IllegalArgumentException("not a UUID: '" + id + "'");
+        }
+        in.append(in.length() == 0 ? "'" : ",'").append(id).append('\'');
+      }
+      String body = clickHouse.query("SELECT DISTINCT toString(event_id) FROM " + EventsInserter.TABLE
+          + " WHERE ts >= toDateTime(" + fromSecond + ") AND ts <= toDateTime(" + toSecond + ")"
+          + " AND event_id IN (" + in + ") FORMAT TabSeparated");
+      for (String line : body.split("\n")) {
+        if (!line.isBlank()) {
+          present.add(line.strip());
+        }
+      }
+    }
+    return present;
+  }
+
+  /**
+   * Whether a query with this id is still running on the server. An insert the client gave up on
+   * (timeout, connection reset) may still commit; until it is gone, its rows cannot be trusted to be
+   * absent.
+   *
+   * @throws io.gatehouse.schemas.clickhouse.ClickHouseUnavailableException when ClickHouse cannot be
+   *     reached
+   */
+  public boolean isRunning(String queryId) {
+    if (!queryId.matches("[a-zA-Z0-9-]+")) {
+      throw new IllegalArgumentException("unexpected query id '" + queryId + "'");
+    }
+    return !clickHouse.query("SELECT count() FROM system.processes WHERE query_id = '" + queryId
+        + "' FORMAT TabSeparated").strip().equals("0");
+  }
+
+  /** The canonical 8-4-4-4-12 form, the only one 18.16 parses; also what makes quoting safe. */
+  private static boolean isUuid(String s) {
+    if (s.length() != 36) {
+      return false;
+    }
+    for (int i = 0; i < 36; i++) {
+      char c = s.charAt(i);
+      boolean ok = (i == 8 || i == 13 || i == 18 || i == 23) ? c == '-'
+          : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
