@@ -141,7 +141,8 @@ class FailoverTest {
 
   @Test
   void persistent503FailsOverAndIsAccountedToTheBackup() throws Exception {
-    primary.behaviour(c -> status(503, "server_error", null, "Service unavailable", Map.of()).apply(c));
+    primary.behaviour(c -> status(503, "server_error", null, "Service unavailable",
+        Map.of("x-ratelimit-limit-requests", "500")).apply(c));
     Answer a = chat("m4", false);
     assertThat(a.status).isEqualTo(200);
     assertThat(a.text()).isEqualTo(backup.replyText());
@@ -149,6 +150,8 @@ class FailoverTest {
     assertThat(primary.calls()).as("one retry on the primary, then the fallback").isEqualTo(2);
     assertThat(backup.calls()).isEqualTo(1);
     assertThat(a.response.headers().firstValue("x-gatehouse-provider")).hasValue("backup");
+    assertThat(a.response.headers().firstValue("x-ratelimit-limit-requests")).as("the primary's headers are gone")
+        .isEmpty();
     GatehouseEvent e = a.event();
     assertThat(e.status()).isEqualTo(200);
     assertThat(e.fallbackUsed()).isTrue();

@@ -49,6 +49,8 @@ abstract class UpstreamExchange implements UpstreamListener {
   /** Retry-After (ms) the upstream asked for, or -1. */
   protected long retryAfterMs = -1;
   private AttemptOwner owner;
+  /** Response headers this attempt passed on (removed again when another attempt takes over). */
+  private List<HttpString> passed;
   private UpstreamClient.Cancellable inFlight;
   private boolean done;
 
@@ -98,6 +100,9 @@ abstract class UpstreamExchange implements UpstreamListener {
         status == 0 ? 0 : status, failureClass, record.upstreamMillis()));
     done = true;
     cancelUpstream();
+    if (passed != null) { // a failed attempt's rate-limit headers would describe the wrong provider
+      passed.forEach(exchange.getResponseHeaders()::remove);
+    }
     if (owner.failedBeforeAnswer(failureClass, status, retryAfterMs)) {
       return true;
     }
@@ -202,7 +207,12 @@ abstract class UpstreamExchange implements UpstreamListener {
       String name = h.getKey().toLowerCase(Locale.ROOT);
       for (String prefix : passedHeaderPrefixes) {
         if (name.startsWith(prefix)) {
-          out.putAll(HttpString.tryFromString(h.getKey()), h.getValue());
+          HttpString header = HttpString.tryFromString(h.getKey());
+          out.putAll(header, h.getValue());
+          if (passed == null) {
+            passed = new java.util.ArrayList<>(4);
+          }
+          passed.add(header);
           break;
         }
       }
