@@ -85,7 +85,7 @@ class BreakerAndRoutingProxyTest {
 
   @Test
   void flappingPrimaryIsCooledDownProbedAndTrustedAgain() throws Exception {
-    primary.behaviour(c -> new FaultyProvider.Status(500, "server_error", null, "boom", Map.of()));
+    primary.behaviour(c -> new FaultyProvider.Status(500, "server_error", null, "boom", Map.of())).resetCounts();
     // two failures open the breaker: the first request retries the primary once, then the backup answers
     assertThat(replyOf("flappy", Map.of())).isEqualTo(backup.replyText());
     long primaryCallsWhenOpen = primary.calls();
