@@ -161,6 +161,12 @@ public final class GatehouseProxy implements AutoCloseable {
           a.targets().stream().map(ModelAlias.Target::id).collect(Collectors.joining(", ")));
     }
     LOG.info("Events: Kafka {} topic {}", config.kafka().bootstrap(), config.kafka().topic());
+    Resilience r = config.resilience();
+    LOG.info("Failover: up to {} attempts, first token within {} ms, idle stream {} ms, total {} ms; breaker opens "
+        + "after {} failures for {} ms", r.maxAttempts(), r.firstToken().toMillis(), r.idleBetweenChunks().toMillis(),
+        r.total().toMillis(), r.breakerFailures(), r.breakerCooldown().toMillis());
+    LOG.info("Prices: built-in catalog {}{}", io.gatehouse.schemas.pricing.PriceCatalog.builtIn().version(),
+        config.prices().isEmpty() ? "" : " + overrides for " + String.join(", ", config.prices().keySet()));
     GatehouseConfig.EventsSettings ev = config.events();
     LOG.info("Event spool: {} (up to {} bytes, fsync {})", ev.spool().dir().toAbsolutePath(), ev.spool().maxBytes(),
         ev.spool().fsync().yamlName());

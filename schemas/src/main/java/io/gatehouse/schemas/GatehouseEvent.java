@@ -172,6 +172,12 @@ public record GatehouseEvent(
     public Builder endpoint(String v) { this.endpoint = v; return this; }
     public Builder modelRequested(String v) { this.modelRequested = v; return this; }
     public Builder model(String v) { this.model = v; return this; }
+
+    /** The model set so far (the one that answered, once known), or null. */
+    public String model() { return model; }
+
+    /** The cost set so far, or null. */
+    public Double costUsd() { return costUsd; }
     public Builder provider(String v) { this.provider = v; return this; }
     public Builder deployment(String v) { this.deployment = v; return this; }
     public Builder stream(boolean v) { this.stream = v; return this; }

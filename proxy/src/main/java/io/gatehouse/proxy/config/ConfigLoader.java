@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.gatehouse.proxy.routing.TargetPolicies;
 import io.gatehouse.schemas.Topics;
+import io.gatehouse.schemas.pricing.PriceCatalog;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -78,10 +79,14 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
 
   private static final Set<String> TOP_KEYS =
       ordered("server", "providers", "models", "routing", "experiments", "events", "retries", "timeouts",
-          "breaker");
+          "breaker", "prices");
   private static final Set<String> RETRIES_KEYS = ordered("max_attempts", "backoff", "max_backoff", "max_retry_after");
   private static final Set<String> TIMEOUTS_KEYS = ordered("connect", "first_token", "idle_between_chunks", "total");
   private static final Set<String> BREAKER_KEYS = ordered("failures", "cooldown", "max_cooldown");
+  private static final Set<String> PRICE_KEYS =
+      ordered("input", "output", "cached_input", "cache_write", "reasoning", "long_context");
+  private static final Set<String> LONG_CONTEXT_KEYS =
+      ordered("threshold", "input", "output", "cached_input", "cache_write", "reasoning");
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
   private static final Set<String> SERVER_KEYS = ordered("port", "host");
   private static final Set<String> PROVIDER_KEYS = ordered("type", "base_url", "keys", "headers", "api_version");
@@ -281,7 +286,8 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
 
     return new GatehouseConfig(host, port, Collections.unmodifiableMap(providers),
         Collections.unmodifiableMap(models), List.copyOf(rules), Collections.unmodifiableMap(experiments),
-        new GatehouseConfig.KafkaSettings(bootstrap, topic), eventsSettings, file, r.resilience(top));
+        new GatehouseConfig.KafkaSettings(bootstrap, topic), eventsSettings, file, r.resilience(top),
+        r.prices(top));
   }
 
   /** Replaces {@code ${VAR}} and {@code ${VAR:-default}} in {@code value}. */
@@ -354,6 +360,39 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
         throw new ConfigException(path, "must not be empty");
       }
       return s;
+    }
+
+    /**
+     * {@code prices:}: {@code "provider-or-family/model": { input, output, cached_input, cache_write,
+     * reasoning, long_context: { threshold, … } }}, USD per million tokens.
+     */
+    Map<String, PriceCatalog.Price> prices(ObjectNode top) {
+      if (!top.hasNonNull("prices")) {
+        return Map.of();
+      }
+      ObjectNode ps = object(top.get("prices"), "prices");
+      Map<String, PriceCatalog.Price> out = new LinkedHashMap<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = ps.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String path = "prices." + e.getKey();
+        int slash = e.getKey().indexOf('/');
+        if (slash <= 0 || slash == e.getKey().length() - 1) {
+          throw new ConfigException(path, "name a model as provider/model (a provider from providers:, or the "
+              + "family openai, anthropic or gemini), e.g. \"local/llama-3.1-8b\"");
+        }
+        ObjectNode price = object(e.getValue(), path);
+        keys(price, path, PRICE_KEYS);
+        if (price.hasNonNull("long_context")) {
+          keys(object(price.get("long_context"), path + ".long_context"), path + ".long_context", LONG_CONTEXT_KEYS);
+        }
+        try {
+          out.put(e.getKey(), PriceCatalog.parse(price, path));
+        } catch (IllegalArgumentException x) {
+          throw new ConfigException(path, "needs numeric input and output, USD per 1M tokens, e.g. "
+              + "{ input: 0.15, output: 0.60 }");
+        }
+      }
+      return Collections.unmodifiableMap(out);
     }
 
     /** {@code retries:}, {@code timeouts:} and {@code breaker:}, each key defaulting on its own. */

@@ -1,6 +1,7 @@
 package io.gatehouse.proxy.config;
 
 import java.nio.file.Path;
+import io.gatehouse.schemas.pricing.PriceCatalog;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,6 +20,7 @@ import java.util.regex.Pattern;
  * @param events the disk spool, redaction and which routes keep bodies
  * @param configFile the YAML path, or null when running from the environment only
  * @param resilience retries, timeouts and circuit breakers
+ * @param prices price overrides by {@code provider-or-family/model}, over the built-in catalog
  */
 public record GatehouseConfig(
     String host,
@@ -30,7 +32,8 @@ public record GatehouseConfig(
     KafkaSettings kafka,
     EventsSettings events,
     String configFile,
-    Resilience resilience) {
+    Resilience resilience,
+    Map<String, PriceCatalog.Price> prices) {
 
   /** Where events go. */
   public record KafkaSettings(String bootstrap, String topic) {}

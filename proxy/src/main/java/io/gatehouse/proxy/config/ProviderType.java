@@ -33,6 +33,19 @@ public enum ProviderType {
     return yamlName;
   }
 
+  /**
+   * Whose list prices apply to this type's models in the price catalog: Azure bills OpenAI's models at
+   * OpenAI's list prices; an openai-compatible server has none (prices come from the config).
+   */
+  public String priceFamily() {
+    return switch (this) {
+      case OPENAI, AZURE_OPENAI -> "openai";
+      case ANTHROPIC -> "anthropic";
+      case GEMINI -> "gemini";
+      case OPENAI_COMPATIBLE -> null;
+    };
+  }
+
   /** Whether a provider of this type cannot be called without a key. */
   public boolean needsKey() {
     return this != OPENAI_COMPATIBLE;

@@ -116,6 +116,7 @@ abstract class UpstreamExchange implements UpstreamListener {
   final void start(UpstreamClient client, UpstreamRequest request) {
     exchange.getResponseHeaders().put(PROVIDER_HEADER, provider.name());
     record.event().model(upstreamModel); // replaced by the model the upstream names in its answer
+    record.pricedBy(provider.prices(), provider.name(), provider.type().priceFamily());
     record.upstreamStarted();
     inFlight = client.post(request, this);
   }

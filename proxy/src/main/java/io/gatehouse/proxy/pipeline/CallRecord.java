@@ -2,6 +2,8 @@ package io.gatehouse.proxy.pipeline;
 
 import io.gatehouse.proxy.events.EventSink;
 import io.gatehouse.proxy.provider.Usage;
+import io.gatehouse.schemas.pricing.PriceCatalog;
+import java.math.BigDecimal;
 import io.gatehouse.schemas.EventIds;
 import io.gatehouse.schemas.GatehouseEvent;
 import java.util.ArrayList;
@@ -26,6 +28,10 @@ public final class CallRecord {
   private long upstreamEndNanos;
   private long firstByteNanos;
   private boolean finished;
+  private Usage usage;
+  private PriceCatalog prices;
+  private String priceProvider;
+  private String priceFamily;
 
   public CallRecord(EventSink sink, String endpoint) {
     this.sink = sink;
@@ -83,7 +89,18 @@ public final class CallRecord {
     return finished;
   }
 
+  /**
+   * Prices the event at finish with {@code prices}: the model that answered and the usage it reported.
+   * Called when an attempt starts; the last attempt's provider wins.
+   */
+  public void pricedBy(PriceCatalog prices, String provider, String family) {
+    this.prices = prices;
+    this.priceProvider = provider;
+    this.priceFamily = family;
+  }
+
   public void usage(Usage usage) {
+    this.usage = usage;
     if (usage != null) {
       event.inputTokens(usage.inputTokens()).outputTokens(usage.outputTokens())
           .cachedInputTokens(usage.cachedInputTokens()).cacheWriteTokens(usage.cacheWriteTokens())
@@ -124,6 +141,7 @@ public final class CallRecord {
     if (attempt != null) {
       attempts.add(attempt);
     }
+    price();
     if (!attempts.isEmpty()) {
       event.attempts(List.copyOf(attempts));
     }
@@ -137,5 +155,20 @@ public final class CallRecord {
     }
     long end = upstreamEndNanos != 0 ? upstreamEndNanos : System.nanoTime();
     return (end - attemptStartNanos) / 1_000_000;
+  }
+
+  /** Cost from the answering model's price and the reported usage; unknown stays null (and is counted). */
+  private void price() {
+    if (prices == null || usage == null || event.costUsd() != null) {
+      return;
+    }
+    BigDecimal cost = prices.cost(priceProvider, priceFamily, event.model(), new PriceCatalog.Tokens(
+        usage.inputTokens(), usage.outputTokens(), usage.cachedInputTokens(), usage.cacheWriteTokens(),
+        usage.reasoningTokens()));
+    if (cost == null) {
+      UnpricedModels.seen(priceProvider, event.model());
+      return;
+    }
+    event.costUsd(cost.doubleValue()).priceVersion(prices.version());
   }
 }

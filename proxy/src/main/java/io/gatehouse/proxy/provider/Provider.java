@@ -6,6 +6,7 @@ import io.gatehouse.proxy.provider.anthropic.AnthropicAdapter;
 import io.gatehouse.proxy.provider.azure.AzureOpenAiAdapter;
 import io.gatehouse.proxy.provider.gemini.GeminiAdapter;
 import io.gatehouse.proxy.provider.openai.OpenAiAdapter;
+import io.gatehouse.schemas.pricing.PriceCatalog;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,9 +19,16 @@ public final class Provider {
   private final ProviderConfig config;
   private final ChatAdapter adapter;
   private final AtomicInteger nextKey = new AtomicInteger();
+  private final PriceCatalog prices;
 
   public Provider(ProviderConfig config) {
+    this(config, PriceCatalog.builtIn());
+  }
+
+  /** @param prices the catalog that prices this provider's answers */
+  public Provider(ProviderConfig config, PriceCatalog prices) {
     this.config = config;
+    this.prices = prices;
     this.adapter = switch (config.type()) {
       case OPENAI, OPENAI_COMPATIBLE -> new OpenAiAdapter(config.baseUrl(), config.headers());
       case ANTHROPIC -> new AnthropicAdapter(config.baseUrl(), config.headers());
@@ -39,6 +47,11 @@ public final class Provider {
 
   public String baseUrl() {
     return config.baseUrl();
+  }
+
+  /** The catalog that prices this provider's answers. */
+  public PriceCatalog prices() {
+    return prices;
   }
 
   /** How to speak chat completions to this provider. */

@@ -2,6 +2,7 @@ package io.gatehouse.proxy.provider;
 
 import io.gatehouse.proxy.config.GatehouseConfig;
 import io.gatehouse.proxy.config.ProviderConfig;
+import io.gatehouse.schemas.pricing.PriceCatalog;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,8 +15,9 @@ public final class ProviderRegistry {
 
   public ProviderRegistry(GatehouseConfig config) {
     Map<String, Provider> map = new LinkedHashMap<>();
+    PriceCatalog prices = PriceCatalog.builtIn().withOverrides(config.prices());
     for (ProviderConfig p : config.providers().values()) {
-      map.put(p.name(), new Provider(p));
+      map.put(p.name(), new Provider(p, prices));
     }
     this.providers = Collections.unmodifiableMap(map);
   }

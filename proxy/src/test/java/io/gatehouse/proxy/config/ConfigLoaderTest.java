@@ -155,7 +155,7 @@ class ConfigLoaderTest {
     fails("providers: { l: { type: openai-compatible, base_url: \"http://l\", headers: { Host: x } } }", Map.of(),
         "providers.l.headers.Host: this header is managed by the HTTP client and cannot be set");
     fails("retires: { max_attempts: 3 }", Map.of(),
-        "retires: unknown key; allowed here: server, providers, models, routing, experiments, events, retries, timeouts, breaker");
+        "retires: unknown key; allowed here: server, providers, models, routing, experiments, events, retries, timeouts, breaker, prices");
     fails("server: { port: 99999 }", Map.of(),
         "server.port: expected a port number 0-65535 (0 = any free port), got '99999'");
     fails("events: { kafka: { bootstrap: \"\" } }", Map.of(), "events.kafka.bootstrap: must not be empty");
@@ -438,5 +438,23 @@ class ConfigLoaderTest {
         "experiments.e.split.a: expected a whole number ≥ 0, got 1.5");
     fails(b + "experiments: { e: { model: chat-default, split: { a: 1 } }, f: { model: chat-default, split: { b: 1 } } }",
         Map.of(), "experiments.f.model: 'chat-default' is already split by experiments.e; one experiment per model");
+  }
+
+  @Test
+  void priceOverridesAreCheckedAndKeyedByProviderOrFamily() {
+    GatehouseConfig c = ConfigLoader.parse(String.join("\n",
+        "prices:",
+        "  local/llama-3.1-8b: { input: 0.05, output: 0.08 }",
+        "  openai/gpt-4o-mini: { input: 0.10, cached_input: 0.05, output: 0.50,",
+        "                        long_context: { threshold: 100000, input: 0.2, output: 1.0 } }",
+        ""), null, Map.of());
+    assertThat(c.prices()).containsOnlyKeys("local/llama-3.1-8b", "openai/gpt-4o-mini");
+    assertThat(c.prices().get("openai/gpt-4o-mini").longContextThreshold()).isEqualTo(100_000);
+    assertThat(ConfigLoader.parse("", null, Map.of()).prices()).isEmpty();
+
+    failsStartingWith("prices: { llama: { input: 1, output: 2 } }", Map.of(), "prices.llama: name a model as provider/model");
+    failsStartingWith("prices: { a/b: { input: 1 } }", Map.of(), "prices.a/b: needs numeric input and output");
+    failsStartingWith("prices: { a/b: { input: 1, output: 2, cache_read: 1 } }", Map.of(),
+        "prices.a/b.cache_read: unknown key; allowed here: input, output, cached_input, cache_write, reasoning, long_context");
   }
 }

@@ -22,6 +22,11 @@ class AnthropicContractTest extends ChatAdapterContractTest {
   }
 
   @Override
+  protected Double textCostUsd() {
+    return 0.000171; // claude-sonnet-4-5: 12 × $3/M + 9 × $15/M
+  }
+
+  @Override
   protected void assertUpstreamRequest(FixtureProvider.Recorded request, String fxModel, boolean stream) {
     assertThat(request.path()).isEqualTo("/v1/messages");
     assertThat(request.header("x-api-key")).isEqualTo(PROVIDER_KEY);

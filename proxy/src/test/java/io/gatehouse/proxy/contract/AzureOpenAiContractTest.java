@@ -27,6 +27,11 @@ class AzureOpenAiContractTest extends ChatAdapterContractTest {
   }
 
   @Override
+  protected Double textCostUsd() {
+    return 0.00012; // gpt-4o at OpenAI list price: 12 × $2.50/M + 9 × $10/M
+  }
+
+  @Override
   protected void assertUpstreamRequest(FixtureProvider.Recorded request, String fxModel, boolean stream) {
     assertThat(request.path()).isEqualTo("/openai/deployments/" + fxModel + "/chat/completions");
     assertThat(request.query()).isEqualTo("api-version=2024-10-21");

@@ -24,6 +24,7 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import io.gatehouse.proxy.GatehouseProxy;
 import io.gatehouse.proxy.EventsTopic;
 import io.gatehouse.schemas.GatehouseEvent;
+import io.gatehouse.schemas.pricing.PriceCatalog;
 import io.gatehouse.testsupport.fake.FixtureProvider;
 import io.gatehouse.testsupport.kafka.KafkaBroker;
 import java.io.IOException;
@@ -38,6 +39,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,6 +78,12 @@ public abstract class ChatAdapterContractTest {
 
   /** The model the fixtures say answered (what the response and the event must name). */
   protected abstract String answeringModel();
+
+  /**
+   * What the {@code text} answer (12 prompt tokens, 9 completion tokens) costs at the built-in list
+   * price of {@link #answeringModel()} in USD, or null when the catalog has no price for it.
+   */
+  protected abstract Double textCostUsd();
 
   /**
    * Checks the request the provider received for fixture model {@code fxModel}: path, query, auth
@@ -144,6 +152,7 @@ public abstract class ChatAdapterContractTest {
     assertThat(e.finishReason()).isEqualTo("stop");
     assertThat(e.completion()).isEqualTo(TEXT);
     assertThat(e.errorClass()).isNull();
+    assertTextCost(e);
     assertThat(events.raw(e.eventId())).doesNotContain(PROVIDER_KEY).doesNotContain(CLIENT_KEY);
   }
 
@@ -184,6 +193,7 @@ public abstract class ChatAdapterContractTest {
     assertThat(e.finishReason()).isEqualTo("stop");
     assertThat(e.completion()).isEqualTo(TEXT);
     assertThat(e.ttftMs()).isNotNull().isLessThanOrEqualTo(e.durationMs());
+    assertTextCost(e); // a stream is priced from its final usage like a JSON answer
   }
 
   @Test
@@ -367,6 +377,16 @@ public abstract class ChatAdapterContractTest {
     assertThat(error.path("message").asText()).as(body).isNotBlank();
     GatehouseEvent e = events.await(r.headers().firstValue("x-gatehouse-request-id").orElseThrow(), EVENT_WAIT);
     assertThat(e.status()).isEqualTo(400);
+  }
+
+  private void assertTextCost(GatehouseEvent e) {
+    if (textCostUsd() == null) {
+      assertThat(e.costUsd()).as("an unknown price is unknown, not 0").isNull();
+      assertThat(e.priceVersion()).isNull();
+    } else {
+      assertThat(e.costUsd()).isCloseTo(textCostUsd(), Offset.offset(1e-12));
+      assertThat(e.priceVersion()).isEqualTo(PriceCatalog.builtIn().version());
+    }
   }
 
   private GatehouseEvent event(com.openai.core.http.Headers headers) {

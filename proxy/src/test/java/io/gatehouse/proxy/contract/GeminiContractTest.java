@@ -26,6 +26,11 @@ class GeminiContractTest extends ChatAdapterContractTest {
   }
 
   @Override
+  protected Double textCostUsd() {
+    return 0.0000261; // gemini-2.5-flash: 12 × $0.30/M + 9 × $2.50/M
+  }
+
+  @Override
   protected void assertUpstreamRequest(FixtureProvider.Recorded request, String fxModel, boolean stream) {
     assertThat(request.path())
         .isEqualTo("/v1beta/models/" + fxModel + (stream ? ":streamGenerateContent" : ":generateContent"));

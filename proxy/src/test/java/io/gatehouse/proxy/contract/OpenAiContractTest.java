@@ -22,6 +22,11 @@ class OpenAiContractTest extends ChatAdapterContractTest {
   }
 
   @Override
+  protected Double textCostUsd() {
+    return 0.0000072; // 2024-07-18 = gpt-4o-mini: 12 × $0.15/M + 9 × $0.60/M
+  }
+
+  @Override
   protected void assertUpstreamRequest(FixtureProvider.Recorded request, String fxModel, boolean stream) {
     assertThat(request.path()).isEqualTo("/v1/chat/completions");
     assertThat(request.header("authorization")).isEqualTo("Bearer " + PROVIDER_KEY);
