@@ -110,6 +110,24 @@ public final class KafkaBroker implements AutoCloseable {
     return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
   }
 
+  /**
+   * Stops the broker half (its port closes; clients see an outage); the controller keeps running.
+   * Only for a private broker from {@link #start()}.
+   */
+  public void stopBroker() {
+    cluster.brokers().values().forEach(b -> b.shutdown());
+  }
+
+  /** Starts the broker again on the same port (the address does not change) and waits until it serves. */
+  public void startBroker() {
+    try {
+      cluster.brokers().values().forEach(b -> b.startup());
+      cluster.waitForReadyBrokers();
+    } catch (ExecutionException | InterruptedException e) {
+      throw new IllegalStateException("the broker did not come back: " + e, e);
+    }
+  }
+
   /** Idempotent. */
   @Override
   public synchronized void close() {
