@@ -3,6 +3,7 @@ package io.gatehouse.proxy.provider.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.provider.TranslatingAdapters;
 import io.gatehouse.proxy.provider.TranslationException;
 
 /**
@@ -133,13 +134,7 @@ public final class AnthropicErrors {
   }
 
   private static ObjectNode openAiBody(String message, String type, String param, String code) {
-    ObjectNode out = NODES.objectNode();
-    ObjectNode error = out.putObject("error");
-    error.put("message", message);
-    error.put("type", type);
-    error.put("param", param);
-    error.put("code", code);
-    return out;
+    return TranslatingAdapters.openAiErrorBody(message, type, param, code);
   }
 
   private static String textOrNull(JsonNode n) {
