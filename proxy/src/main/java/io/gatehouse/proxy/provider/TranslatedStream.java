@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The scaffolding of a {@link ChatStream} that turns another provider's SSE stream (Anthropic,
@@ -14,8 +15,9 @@ import java.util.List;
  * each complete event to {@link #onEvent}, the subclass translates it and {@link #write}s OpenAI
  * payloads, each framed as {@code data: <json>\n\n} and returned by the {@link #feed} call that
  * completed the event. The error the stream reported, if any, is kept for {@link #errorMessage()} and
- * {@link #errorType()}. What the answer was (model, finish reason, text, usage, proper end) the
- * subclass reports from its provider's translator.
+ * {@link #errorType()}. What the answer was (model, finish reason, text, usage) is read from the
+ * provider's translator through the suppliers given to the constructor; whether the stream reached its
+ * proper end the subclass says.
  *
  * <p>Not thread-safe: one per stream.
  */
@@ -26,8 +28,26 @@ public abstract class TranslatedStream implements ChatStream {
 
   private final SseParser parser = new SseParser(this::onEvent);
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final Supplier<String> model;
+  private final Supplier<String> finishReason;
+  private final Supplier<String> completion;
+  private final Supplier<Usage> usage;
   private String errorMessage;
   private String errorType;
+
+  /**
+   * @param model the model the provider says answered, or null
+   * @param finishReason the OpenAI finish reason so far, or null
+   * @param completion the answer text so far (bounded)
+   * @param usage the usage the provider reported so far, or null
+   */
+  protected TranslatedStream(Supplier<String> model, Supplier<String> finishReason, Supplier<String> completion,
+      Supplier<Usage> usage) {
+    this.model = model;
+    this.finishReason = finishReason;
+    this.completion = completion;
+    this.usage = usage;
+  }
 
   @Override
   public final ByteBuffer feed(ByteBuffer piece) {
@@ -89,6 +109,26 @@ public abstract class TranslatedStream implements ChatStream {
     } catch (IOException e) {
       return null;
     }
+  }
+
+  @Override
+  public final String model() {
+    return model.get();
+  }
+
+  @Override
+  public final String finishReason() {
+    return finishReason.get();
+  }
+
+  @Override
+  public final String completion() {
+    return completion.get();
+  }
+
+  @Override
+  public final Usage usage() {
+    return usage.get();
   }
 
   @Override

@@ -3,7 +3,6 @@ package io.gatehouse.proxy.provider.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatehouse.proxy.provider.SseParser;
 import io.gatehouse.proxy.provider.TranslatedStream;
-import io.gatehouse.proxy.provider.Usage;
 
 /**
  * An Anthropic Messages SSE stream turned into OpenAI chunks as it arrives: {@link SseParser} frames
@@ -18,6 +17,8 @@ final class AnthropicStream extends TranslatedStream {
   private final AnthropicStreamTranslator translator;
 
   AnthropicStream(AnthropicStreamTranslator translator) {
+    super(translator::upstreamModel, translator::finishReason, translator::completionText,
+        () -> translator.usage() == null ? null : translator.usage().toUsage());
     this.translator = translator;
   }
 
@@ -45,27 +46,6 @@ final class AnthropicStream extends TranslatedStream {
   private void fail(String type, String message) {
     error(type, message);
     write(AnthropicErrors.openAiBody("api_error", message).toString());
-  }
-
-  @Override
-  public String model() {
-    return translator.upstreamModel();
-  }
-
-  @Override
-  public String finishReason() {
-    return translator.finishReason();
-  }
-
-  @Override
-  public String completion() {
-    return translator.completionText();
-  }
-
-  @Override
-  public Usage usage() {
-    AnthropicUsage u = translator.usage();
-    return u == null ? null : u.toUsage();
   }
 
   @Override

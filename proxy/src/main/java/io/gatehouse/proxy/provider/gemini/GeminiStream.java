@@ -3,7 +3,6 @@ package io.gatehouse.proxy.provider.gemini;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatehouse.proxy.provider.SseParser;
 import io.gatehouse.proxy.provider.TranslatedStream;
-import io.gatehouse.proxy.provider.Usage;
 import java.nio.ByteBuffer;
 
 /**
@@ -22,6 +21,8 @@ final class GeminiStream extends TranslatedStream {
   private final GeminiStreamTranslator translator;
 
   GeminiStream(GeminiStreamTranslator translator) {
+    super(translator::model, translator::finishReason, translator::completionText,
+        () -> translator.usage() == null ? null : translator.usage().toUsage());
     this.translator = translator;
   }
 
@@ -53,27 +54,6 @@ final class GeminiStream extends TranslatedStream {
       writeDone();
     }
     return drain();
-  }
-
-  @Override
-  public String model() {
-    return translator.model();
-  }
-
-  @Override
-  public String finishReason() {
-    return translator.finishReason();
-  }
-
-  @Override
-  public String completion() {
-    return translator.completionText();
-  }
-
-  @Override
-  public Usage usage() {
-    GeminiUsage u = translator.usage();
-    return u == null ? null : u.toUsage();
   }
 
   @Override
