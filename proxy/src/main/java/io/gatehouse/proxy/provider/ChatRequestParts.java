@@ -287,7 +287,7 @@ public final class ChatRequestParts {
 
   /**
    * The parts of a {@code data:[<media type>];base64,<data>} URL, or null when it has no comma or is
-   * not base64. The caller has checked that {@code url} starts with {@code data:}.
+   * not base64. The header is read after the five characters of {@code data:}, which are not checked.
    */
   public static DataUrl base64DataUrl(String url) {
     int comma = url.indexOf(',');

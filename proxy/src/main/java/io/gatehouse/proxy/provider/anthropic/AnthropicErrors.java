@@ -76,12 +76,12 @@ public final class AnthropicErrors {
       case "timeout_error" -> { type = "server_error"; code = "timeout"; }
       default -> { type = "server_error"; code = anthropicType; }
     }
-    return openAiBody(message, type, null, code);
+    return TranslatingAdapters.openAiErrorBody(message, type, null, code);
   }
 
   /** The OpenAI 400 body for a request that does not translate; the client's status is 400. */
   public static ObjectNode openAiBody(TranslationException e) {
-    return openAiBody(e.getMessage(), "invalid_request_error", e.param(), null);
+    return TranslatingAdapters.openAiErrorBody(e.getMessage(), "invalid_request_error", e.param(), null);
   }
 
   /**
@@ -131,10 +131,6 @@ public final class AnthropicErrors {
       case 504 -> "timeout_error";
       default -> status >= 500 ? "api_error" : "invalid_request_error";
     };
-  }
-
-  private static ObjectNode openAiBody(String message, String type, String param, String code) {
-    return TranslatingAdapters.openAiErrorBody(message, type, param, code);
   }
 
   private static String textOrNull(JsonNode n) {
