@@ -148,11 +148,10 @@ public final class ChatRequestParts {
         JsonNode part = content.get(j);
         String partAt = at + "[" + j + "]";
         String type = part.path("type").asText("");
-        PartReader reader = readers.get(type);
         if (type.equals("text")) {
           addText(parts, requireText(part.get("text"), partAt + ".text"));
-        } else if (reader != null) {
-          parts.add(reader.read(part.get(type), partAt + "." + type));
+        } else if (readers.containsKey(type)) {
+          parts.add(readers.get(type).read(part.get(type), partAt + "." + type));
         } else {
           throw unsupportedPart(partAt, type);
         }
@@ -274,6 +273,7 @@ public final class ChatRequestParts {
     }
   }
 
+  /** The refusal of a content part of a type the provider does not take here. */
   public TranslationException unsupportedPart(String at, String type) {
     return new TranslationException(at, "unsupported content part type '" + type + "' for " + provider + " models");
   }
