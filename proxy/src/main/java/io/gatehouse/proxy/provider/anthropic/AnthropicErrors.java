@@ -3,6 +3,7 @@ package io.gatehouse.proxy.provider.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.provider.TranslatingAdapters;
 import io.gatehouse.proxy.provider.TranslationException;
 
 /**
@@ -75,12 +76,12 @@ public final class AnthropicErrors {
       case "timeout_error" -> { type = "server_error"; code = "timeout"; }
       default -> { type = "server_error"; code = anthropicType; }
     }
-    return openAiBody(message, type, null, code);
+    return TranslatingAdapters.openAiErrorBody(message, type, null, code);
   }
 
   /** The OpenAI 400 body for a request that does not translate; the client's status is 400. */
   public static ObjectNode openAiBody(TranslationException e) {
-    return openAiBody(e.getMessage(), "invalid_request_error", e.param(), null);
+    return TranslatingAdapters.openAiErrorBody(e.getMessage(), "invalid_request_error", e.param(), null);
   }
 
   /**
@@ -130,16 +131,6 @@ public final class AnthropicErrors {
       case 504 -> "timeout_error";
       default -> status >= 500 ? "api_error" : "invalid_request_error";
     };
-  }
-
-  private static ObjectNode openAiBody(String message, String type, String param, String code) {
-    ObjectNode out = NODES.objectNode();
-    ObjectNode error = out.putObject("error");
-    error.put("message", message);
-    error.put("type", type);
-    error.put("param", param);
-    error.put("code", code);
-    return out;
   }
 
   private static String textOrNull(JsonNode n) {

@@ -1,12 +1,12 @@
 package io.gatehouse.proxy.provider.anthropic;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.provider.ChatRequestParts;
 import io.gatehouse.proxy.provider.TranslationException;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -16,7 +16,8 @@ import java.util.Set;
  * <p>What does not translate is refused with a {@link TranslationException} naming the OpenAI path,
  * never dropped silently when dropping would change the answer (n, logprobs, response_format, audio).
  * Sampling knobs Anthropic lacks and that only tune the answer (seed, penalties, logit_bias,
- * reasoning_effort, stream_options) are ignored: Anthropic always reports usage in streams.
+ * reasoning_effort, stream_options) are ignored: Anthropic always reports usage in streams. What
+ * every translation reads alike is read by {@link ChatRequestParts}.
  */
 public final class AnthropicRequests {
   /** Anthropic requires max_tokens; OpenAI does not. Used when the client sets neither limit. */
@@ -27,7 +28,8 @@ public final class AnthropicRequests {
       Set.of("image/jpeg", "image/png", "image/gif", "image/webp");
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ChatRequestParts PARTS = new ChatRequestParts("Anthropic", "content",
+      text -> NODES.objectNode().put("type", "text").put("text", text));
 
   private AnthropicRequests() {}
 
@@ -45,11 +47,11 @@ public final class AnthropicRequests {
 
     JsonNode stop = openAiRequest.get("stop");
     if (stop != null && !stop.isNull()) {
-      out.set("stop_sequences", stopSequences(stop));
+      out.set("stop_sequences", ChatRequestParts.stopSequences(stop));
     }
     JsonNode temperature = openAiRequest.get("temperature");
     if (temperature != null && !temperature.isNull()) {
-      double t = number(temperature, "temperature");
+      double t = ChatRequestParts.number(temperature, "temperature");
       if (t < 0 || t > 1) {
         throw new TranslationException("temperature",
             "must be between 0 and 1 for Anthropic models (got " + temperature.asText() + ")");
@@ -58,15 +60,12 @@ public final class AnthropicRequests {
     }
     JsonNode topP = openAiRequest.get("top_p");
     if (topP != null && !topP.isNull()) {
-      number(topP, "top_p");
+      ChatRequestParts.number(topP, "top_p");
       out.set("top_p", topP);
     }
-    JsonNode stream = openAiRequest.get("stream");
-    if (stream != null && !stream.isNull()) {
-      if (!stream.isBoolean()) {
-        throw new TranslationException("stream", "must be true or false");
-      }
-      out.put("stream", stream.booleanValue());
+    Boolean stream = ChatRequestParts.stream(openAiRequest);
+    if (stream != null) {
+      out.put("stream", stream);
     }
     JsonNode user = openAiRequest.get("user");
     if (user != null && !user.isNull()) {
@@ -82,32 +81,9 @@ public final class AnthropicRequests {
   // ---- messages ----
 
   private static void translateMessages(JsonNode messages, ObjectNode out) {
-    if (messages == null || !messages.isArray() || messages.isEmpty()) {
-      throw new TranslationException("messages", "must be a non-empty array of messages");
-    }
     ArrayNode system = NODES.arrayNode();
-    ArrayNode turns = NODES.arrayNode();
-    for (int i = 0; i < messages.size(); i++) {
-      String at = "messages[" + i + "]";
-      JsonNode message = messages.get(i);
-      if (!message.isObject()) {
-        throw new TranslationException(at, "must be an object");
-      }
-      String role = message.path("role").asText("");
-      switch (role) {
-        // Anthropic has one top-level system prompt: system messages anywhere are hoisted into it
-        case "system", "developer" -> textParts(message.get("content"), at + ".content", system);
-        case "user" -> append(turns, "user", userBlocks(message.get("content"), at + ".content"));
-        case "assistant" -> append(turns, "assistant", assistantBlocks(message, at));
-        case "tool" -> append(turns, "user", toolResult(message, at));
-        default -> throw new TranslationException(at + ".role",
-            "unsupported role '" + role + "' for Anthropic models (use system, user, assistant or tool)");
-      }
-    }
-    if (turns.isEmpty()) {
-      throw new TranslationException("messages",
-          "at least one user or assistant message is required for Anthropic models");
-    }
+    ArrayNode turns = PARTS.turns(messages, system, "assistant",
+        Map.of("image_url", AnthropicRequests::image), AnthropicRequests::toolUse, AnthropicRequests::toolResult);
     if (system.size() == 1) {
       out.put("system", system.get(0).get("text").textValue());
     } else if (!system.isEmpty()) {
@@ -116,130 +92,25 @@ public final class AnthropicRequests {
     out.set("messages", turns);
   }
 
-  /** Adds blocks as a turn of {@code role}, merged into the previous turn when it has the same role. */
-  private static void append(ArrayNode turns, String role, ArrayNode blocks) {
-    JsonNode last = turns.isEmpty() ? null : turns.get(turns.size() - 1);
-    if (last != null && role.equals(last.get("role").textValue())) {
-      ((ArrayNode) last.get("content")).addAll(blocks);
-      return;
-    }
-    ObjectNode turn = turns.addObject();
-    turn.put("role", role);
-    turn.set("content", blocks);
-  }
-
-  private static ArrayNode userBlocks(JsonNode content, String at) {
-    ArrayNode blocks = NODES.arrayNode();
-    if (content != null && content.isTextual()) {
-      addText(blocks, content.textValue());
-    } else if (content != null && content.isArray()) {
-      for (int j = 0; j < content.size(); j++) {
-        JsonNode part = content.get(j);
-        String partAt = at + "[" + j + "]";
-        String type = part.path("type").asText("");
-        switch (type) {
-          case "text" -> addText(blocks, requireText(part.get("text"), partAt + ".text"));
-          case "image_url" -> blocks.add(image(part.get("image_url"), partAt + ".image_url"));
-          default -> throw unsupportedPart(partAt, type);
-        }
-      }
-    } else {
-      throw new TranslationException(at, "must be a string or an array of content parts");
-    }
-    if (blocks.isEmpty()) {
-      throw new TranslationException(at, "must not be empty for Anthropic models");
-    }
-    return blocks;
-  }
-
-  private static ArrayNode assistantBlocks(JsonNode message, String at) {
-    ArrayNode blocks = NODES.arrayNode();
-    JsonNode content = message.get("content");
-    if (content != null && content.isTextual()) {
-      addText(blocks, content.textValue());
-    } else if (content != null && content.isArray()) {
-      for (int j = 0; j < content.size(); j++) {
-        JsonNode part = content.get(j);
-        String partAt = at + ".content[" + j + "]";
-        String type = part.path("type").asText("");
-        switch (type) {
-          case "text" -> addText(blocks, requireText(part.get("text"), partAt + ".text"));
-          case "refusal" -> addText(blocks, requireText(part.get("refusal"), partAt + ".refusal"));
-          default -> throw unsupportedPart(partAt, type);
-        }
-      }
-    } else if (content != null && !content.isNull()) {
-      throw new TranslationException(at + ".content", "must be a string, an array of content parts or null");
-    }
-    JsonNode toolCalls = message.get("tool_calls");
-    if (toolCalls != null && !toolCalls.isNull()) {
-      if (!toolCalls.isArray()) {
-        throw new TranslationException(at + ".tool_calls", "must be an array");
-      }
-      for (int j = 0; j < toolCalls.size(); j++) {
-        blocks.add(toolUse(toolCalls.get(j), at + ".tool_calls[" + j + "]"));
-      }
-    }
-    if (message.hasNonNull("function_call")) {
-      throw new TranslationException(at + ".function_call",
-          "the deprecated function_call is not supported for Anthropic models; use tool_calls");
-    }
-    if (blocks.isEmpty()) {
-      throw new TranslationException(at + ".content",
-          "an assistant message needs content or tool_calls for Anthropic models");
-    }
-    return blocks;
-  }
-
-  private static ObjectNode toolUse(JsonNode call, String at) {
-    if (!call.isObject()) {
-      throw new TranslationException(at, "must be an object");
-    }
-    String type = call.path("type").asText("function");
-    if (!type.equals("function")) {
-      throw new TranslationException(at + ".type",
-          "unsupported tool call type '" + type + "' for Anthropic models");
-    }
+  private static ObjectNode toolUse(ChatRequestParts.ToolCall call) {
     ObjectNode block = NODES.objectNode();
     block.put("type", "tool_use");
-    block.put("id", requireText(call.get("id"), at + ".id"));
-    JsonNode function = call.path("function");
-    block.put("name", requireText(function.get("name"), at + ".function.name"));
-    block.set("input", arguments(function.get("arguments"), at + ".function.arguments"));
+    block.put("id", call.id());
+    block.put("name", call.name());
+    block.set("input", call.arguments());
     return block;
-  }
-
-  /** OpenAI sends arguments as a JSON string; Anthropic wants the object. An empty string means {}. */
-  private static JsonNode arguments(JsonNode arguments, String at) {
-    if (arguments == null || arguments.isNull()
-        || (arguments.isTextual() && arguments.textValue().isBlank())) {
-      return NODES.objectNode();
-    }
-    if (!arguments.isTextual()) {
-      throw new TranslationException(at, "must be a string holding a JSON object");
-    }
-    JsonNode parsed;
-    try {
-      parsed = JSON.readTree(arguments.textValue());
-    } catch (JsonProcessingException e) {
-      throw new TranslationException(at, "is not valid JSON: " + e.getOriginalMessage());
-    }
-    if (parsed == null || !parsed.isObject()) {
-      throw new TranslationException(at, "must be a JSON object for Anthropic models");
-    }
-    return parsed;
   }
 
   private static ArrayNode toolResult(JsonNode message, String at) {
     ObjectNode block = NODES.objectNode();
     block.put("type", "tool_result");
-    block.put("tool_use_id", requireText(message.get("tool_call_id"), at + ".tool_call_id"));
+    block.put("tool_use_id", ChatRequestParts.toolCallId(message, at));
     JsonNode content = message.get("content");
     if (content != null && content.isTextual()) {
       block.put("content", content.textValue());
     } else if (content != null && content.isArray()) {
       ArrayNode parts = NODES.arrayNode();
-      textParts(content, at + ".content", parts);
+      PARTS.textParts(content, at + ".content", parts);
       block.set("content", parts);
     } else {
       throw new TranslationException(at + ".content", "must be a string or an array of text parts");
@@ -249,54 +120,26 @@ public final class AnthropicRequests {
     return blocks;
   }
 
-  /** Text-only content (system, tool): a string or text parts, appended as text blocks to {@code into}. */
-  private static void textParts(JsonNode content, String at, ArrayNode into) {
-    if (content != null && content.isTextual()) {
-      addText(into, content.textValue());
-      return;
-    }
-    if (content == null || !content.isArray()) {
-      throw new TranslationException(at, "must be a string or an array of text parts");
-    }
-    for (int j = 0; j < content.size(); j++) {
-      JsonNode part = content.get(j);
-      String type = part.path("type").asText("");
-      if (!type.equals("text")) {
-        throw unsupportedPart(at + "[" + j + "]", type);
-      }
-      addText(into, requireText(part.get("text"), at + "[" + j + "].text"));
-    }
-  }
-
-  /** Anthropic rejects empty text blocks; an empty string carries nothing, so it is left out. */
-  private static void addText(ArrayNode blocks, String text) {
-    if (!text.isEmpty()) {
-      blocks.addObject().put("type", "text").put("text", text);
-    }
-  }
-
   private static ObjectNode image(JsonNode imageUrl, String at) {
-    boolean object = imageUrl != null && imageUrl.isObject();
-    String urlAt = object ? at + ".url" : at;
-    String url = requireText(object ? imageUrl.get("url") : imageUrl, urlAt);
+    ChatRequestParts.Url image = ChatRequestParts.imageUrl(imageUrl, at);
+    String url = image.url();
+    String urlAt = image.at();
     ObjectNode block = NODES.objectNode();
     block.put("type", "image");
     ObjectNode source = block.putObject("source");
     if (url.startsWith("data:")) {
       // data:[<media type>][;base64],<data>
-      int comma = url.indexOf(',');
-      String header = comma < 0 ? "" : url.substring(5, comma);
-      if (comma < 0 || !header.endsWith(";base64")) {
+      ChatRequestParts.DataUrl data = ChatRequestParts.base64DataUrl(url);
+      if (data == null) {
         throw new TranslationException(urlAt, "a data: URL must be base64-encoded (data:<media type>;base64,<data>)");
       }
-      String mediaType = header.substring(0, header.length() - ";base64".length()).toLowerCase();
-      if (!IMAGE_MEDIA_TYPES.contains(mediaType)) {
-        throw new TranslationException(urlAt, "unsupported image media type '" + mediaType
+      if (!IMAGE_MEDIA_TYPES.contains(data.mediaType())) {
+        throw new TranslationException(urlAt, "unsupported image media type '" + data.mediaType()
             + "' for Anthropic models (use image/jpeg, image/png, image/gif or image/webp)");
       }
       source.put("type", "base64");
-      source.put("media_type", mediaType);
-      source.put("data", url.substring(comma + 1));
+      source.put("media_type", data.mediaType());
+      source.put("data", data.base64());
     } else if (url.startsWith("https://") || url.startsWith("http://")) {
       source.put("type", "url");
       source.put("url", url);
@@ -304,11 +147,6 @@ public final class AnthropicRequests {
       throw new TranslationException(urlAt, "must be an http(s) URL or a base64 data: URL");
     }
     return block;
-  }
-
-  private static TranslationException unsupportedPart(String at, String type) {
-    return new TranslationException(at,
-        "unsupported content part type '" + type + "' for Anthropic models");
   }
 
   // ---- tools ----
@@ -323,29 +161,17 @@ public final class AnthropicRequests {
       throw new TranslationException("tools", "must be an array");
     }
     ArrayNode translated = out.putArray("tools");
-    for (int i = 0; i < tools.size(); i++) {
-      String at = "tools[" + i + "]";
-      JsonNode tool = tools.get(i);
-      String type = tool.path("type").asText("");
-      if (!type.equals("function")) {
-        throw new TranslationException(at + ".type",
-            "unsupported tool type '" + type + "' for Anthropic models (only function tools)");
-      }
-      JsonNode function = tool.path("function");
+    for (ChatRequestParts.FunctionTool tool : PARTS.functionTools(tools)) {
       ObjectNode t = translated.addObject();
-      t.put("name", requireText(function.get("name"), at + ".function.name"));
-      JsonNode description = function.get("description");
-      if (description != null && description.isTextual()) {
-        t.put("description", description.textValue());
+      t.put("name", tool.name());
+      if (tool.description() != null) {
+        t.put("description", tool.description());
       }
-      JsonNode parameters = function.get("parameters");
-      if (parameters == null || parameters.isNull()) {
+      if (tool.parameters() == null) {
         // OpenAI: omitted parameters = no arguments; Anthropic requires an object schema
         t.putObject("input_schema").put("type", "object").putObject("properties");
-      } else if (parameters.isObject()) {
-        t.set("input_schema", parameters.deepCopy()); // the result shares no node with the input
       } else {
-        throw new TranslationException(at + ".function.parameters", "must be a JSON Schema object");
+        t.set("input_schema", tool.parameters()); // a copy: the result shares no node with the input
       }
     }
 
@@ -364,53 +190,22 @@ public final class AnthropicRequests {
   }
 
   private static ObjectNode toolChoice(JsonNode choice) {
-    if (choice == null || choice.isNull()) {
+    ChatRequestParts.ToolChoice c = PARTS.toolChoice(choice);
+    if (c == null) {
       return null;
     }
-    if (choice.isTextual()) {
-      return switch (choice.textValue()) {
-        case "auto" -> NODES.objectNode().put("type", "auto");
-        case "none" -> NODES.objectNode().put("type", "none");
-        case "required" -> NODES.objectNode().put("type", "any");
-        default -> throw new TranslationException("tool_choice",
-            "must be 'auto', 'none', 'required' or a function choice (got '" + choice.textValue() + "')");
-      };
-    }
-    if (choice.isObject() && choice.path("type").asText("").equals("function")) {
-      return NODES.objectNode().put("type", "tool")
-          .put("name", requireText(choice.path("function").get("name"), "tool_choice.function.name"));
-    }
-    throw new TranslationException("tool_choice",
-        "unsupported tool_choice for Anthropic models (use 'auto', 'none', 'required' or {type: function})");
+    return switch (c.mode()) {
+      case "required" -> NODES.objectNode().put("type", "any");
+      case "function" -> NODES.objectNode().put("type", "tool").put("name", c.function());
+      default -> NODES.objectNode().put("type", c.mode()); // auto, none
+    };
   }
 
   // ---- scalars ----
 
   private static int maxTokens(ObjectNode request) {
-    for (String field : new String[] {"max_completion_tokens", "max_tokens"}) {
-      JsonNode n = request.get(field);
-      if (n != null && !n.isNull()) {
-        if (!n.canConvertToInt() || !n.isIntegralNumber() || n.intValue() < 1) {
-          throw new TranslationException(field, "must be a positive integer");
-        }
-        return n.intValue();
-      }
-    }
-    return DEFAULT_MAX_TOKENS;
-  }
-
-  private static ArrayNode stopSequences(JsonNode stop) {
-    ArrayNode sequences = NODES.arrayNode();
-    if (stop.isTextual()) {
-      sequences.add(stop.textValue());
-    } else if (stop.isArray()) {
-      for (int i = 0; i < stop.size(); i++) {
-        sequences.add(requireText(stop.get(i), "stop[" + i + "]"));
-      }
-    } else {
-      throw new TranslationException("stop", "must be a string or an array of strings");
-    }
-    return sequences;
+    Integer maxTokens = ChatRequestParts.maxTokens(request);
+    return maxTokens == null ? DEFAULT_MAX_TOKENS : maxTokens;
   }
 
   /** Parameters whose effect would silently be lost: refused rather than ignored. */
@@ -430,23 +225,6 @@ public final class AnthropicRequests {
     if (request.hasNonNull("audio")) {
       throw new TranslationException("audio", "audio output is not supported for Anthropic models");
     }
-    if (request.hasNonNull("functions")) {
-      throw new TranslationException("functions",
-          "the deprecated functions parameter is not supported for Anthropic models; use tools");
-    }
-  }
-
-  private static double number(JsonNode n, String at) {
-    if (!n.isNumber()) {
-      throw new TranslationException(at, "must be a number");
-    }
-    return n.doubleValue();
-  }
-
-  private static String requireText(JsonNode n, String at) {
-    if (n == null || !n.isTextual()) {
-      throw new TranslationException(at, "must be a string");
-    }
-    return n.textValue();
+    PARTS.refuseFunctions(request);
   }
 }

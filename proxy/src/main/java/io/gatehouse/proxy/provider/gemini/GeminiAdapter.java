@@ -1,31 +1,28 @@
 package io.gatehouse.proxy.provider.gemini;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatehouse.proxy.provider.ChatAdapter;
 import io.gatehouse.proxy.provider.ChatStream;
+import io.gatehouse.proxy.provider.TranslatingAdapters;
 import io.gatehouse.proxy.provider.TranslationException;
-import io.gatehouse.proxy.transport.UpstreamRequest;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Google's Gemini API behind the OpenAI chat completions endpoint: {@code POST
  * {base}/v1beta/models/{model}:generateContent}, or {@code :streamGenerateContent?alt=sse} for streams,
  * the key in the {@code x-goog-api-key} header. Requests are translated by {@link GeminiRequests},
- * answers by {@link GeminiResponses} / {@link GeminiStream}, errors by {@link GeminiErrors}. Gemini's
- * embeddings API is not served behind {@code /v1/embeddings}. Thread-safe.
+ * answers by {@link GeminiResponses} / {@link GeminiStream}, errors by {@link GeminiErrors}; the request
+ * and answer plumbing translating adapters share is in {@link TranslatingAdapters}. Gemini's embeddings
+ * API is not served behind {@code /v1/embeddings}. Thread-safe.
  */
 public final class GeminiAdapter implements ChatAdapter {
   /** The API version Gatehouse's translation is written against. */
   public static final String API_VERSION = "v1beta";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String models;
   private final Map<String, String> headers;
@@ -54,17 +51,11 @@ public final class GeminiAdapter implements ChatAdapter {
     } catch (TranslationException e) {
       return new Refused(e.param(), e.getMessage());
     }
-    Map<String, String> h = new LinkedHashMap<>(headers);
-    h.put("Accept", stream ? "text/event-stream" : "application/json");
-    h.put("User-Agent", "gatehouse-proxy"); // the transport sets content-type: application/json
+    Map<String, String> h = TranslatingAdapters.headers(headers, stream);
     if (key != null) {
       h.put("x-goog-api-key", key);
     }
-    try {
-      return new Ready(new UpstreamRequest(uri(upstreamModel, stream), h, JSON.writeValueAsBytes(translated)));
-    } catch (IOException e) {
-      throw new IllegalStateException("a built request must serialise", e);
-    }
+    return TranslatingAdapters.ready(uri(upstreamModel, stream), h, translated);
   }
 
   /** The method URL; the model is encoded so that a route can never alter the path. */
@@ -75,48 +66,28 @@ public final class GeminiAdapter implements ChatAdapter {
 
   @Override
   public Answer answer(byte[] body, String upstreamModel) {
-    JsonNode response = parse(body);
+    JsonNode response = TranslatingAdapters.parse(body);
     if (response == null || !response.isObject()
         || !(response.has("candidates") || GeminiResponses.isBlocked(response))) {
       return null;
     }
     ObjectNode completion = GeminiResponses.toChatCompletion(response, upstreamModel, clock.millis() / 1000);
-    JsonNode choice = completion.path("choices").path(0);
-    JsonNode content = choice.path("message").get("content");
     GeminiUsage usage = GeminiUsage.of(response.get("usageMetadata"));
-    try {
-      return new Answer(JSON.writeValueAsBytes(completion), completion.get("model").textValue(),
-          choice.path("finish_reason").asText(null), content != null && content.isTextual() ? content.asText() : null,
-          usage == null ? null : usage.toUsage());
-    } catch (IOException e) {
-      throw new IllegalStateException("a built completion must serialise", e);
-    }
+    return TranslatingAdapters.answer(completion, completion.get("model").textValue(),
+        usage == null ? null : usage.toUsage());
   }
 
   @Override
   public ErrorAnswer error(int status, byte[] body) {
-    GeminiErrors.OpenAiError e = GeminiErrors.toOpenAi(status, parse(body));
+    GeminiErrors.OpenAiError e = GeminiErrors.toOpenAi(status, TranslatingAdapters.parse(body));
     if (e == null) {
       return null;
     }
-    try {
-      return new ErrorAnswer(e.status(), JSON.writeValueAsBytes(e.body()), e.type(), e.message());
-    } catch (IOException x) {
-      throw new IllegalStateException("a built error must serialise", x);
-    }
+    return TranslatingAdapters.errorAnswer(e.status(), e.body(), e.type(), e.message());
   }
 
   @Override
   public ChatStream stream(String upstreamModel, boolean clientWantsUsage) {
     return new GeminiStream(new GeminiStreamTranslator(upstreamModel, clientWantsUsage, clock.millis() / 1000));
-  }
-
-  /** The JSON in {@code body}, or null when it is not JSON (an HTML error page, say). */
-  static JsonNode parse(byte[] body) {
-    try {
-      return JSON.readTree(body);
-    } catch (IOException e) {
-      return null;
-    }
   }
 }

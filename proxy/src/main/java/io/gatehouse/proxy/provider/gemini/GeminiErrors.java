@@ -1,8 +1,8 @@
 package io.gatehouse.proxy.provider.gemini;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.provider.TranslatingAdapters;
 
 /**
  * Gemini error bodies ({@code {"error":{"code","message","status","details"}}}, Google's
@@ -19,8 +19,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * status (500, 503, ...).
  */
 final class GeminiErrors {
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-
   private GeminiErrors() {}
 
   /** An OpenAI-shaped error: the status to answer with, the body, and its type and message. */
@@ -65,13 +63,7 @@ final class GeminiErrors {
 
   /** An OpenAI error with the given parts; {@code code} may be null. */
   static OpenAiError of(int status, String type, String code, String message) {
-    ObjectNode body = NODES.objectNode();
-    ObjectNode out = body.putObject("error");
-    out.put("message", message);
-    out.put("type", type);
-    out.putNull("param");
-    out.put("code", code);
-    return new OpenAiError(status, body, type, message);
+    return new OpenAiError(status, TranslatingAdapters.openAiErrorBody(message, type, null, code), type, message);
   }
 
   private static boolean isInvalidKey(JsonNode error) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.provider.ChatRequestParts;
 import io.gatehouse.proxy.provider.TranslationException;
 import java.util.HashMap;
 import java.util.Map;
@@ -42,13 +43,18 @@ import java.util.Map;
  *       a non-empty {@code logit_bias}, audio output ({@code audio}, {@code modalities} with audio),
  *       {@code web_search_options}, the deprecated {@code functions} / {@code function_call}.
  * </ul>
- * A refusal is a {@link TranslationException} naming the OpenAI path of the offending value.
+ * A refusal is a {@link TranslationException} naming the OpenAI path of the offending value. What
+ * every translation reads alike is read by {@link ChatRequestParts}.
  */
 final class GeminiRequests {
   /** Prefix of file URIs of the Gemini Files API, which Gemini reads itself. */
   static final String FILES_API_PREFIX = "https://generativelanguage.googleapis.com/";
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final ChatRequestParts PARTS =
+      new ChatRequestParts("Gemini", "parts", text -> NODES.objectNode().put("text", text));
+  private static final Map<String, ChatRequestParts.PartReader> USER_PARTS = Map.of(
+      "image_url", GeminiRequests::image, "input_audio", GeminiRequests::audio, "file", GeminiRequests::file);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Map<String, Integer> THINKING_BUDGETS =
       Map.of("none", 0, "minimal", 1024, "low", 1024, "medium", 8192, "high", 24576);
@@ -61,10 +67,7 @@ final class GeminiRequests {
    * @throws TranslationException when the request cannot be expressed for Gemini models
    */
   static ObjectNode fromChatCompletion(ObjectNode openAiRequest) {
-    JsonNode stream = openAiRequest.get("stream");
-    if (stream != null && !stream.isNull() && !stream.isBoolean()) {
-      throw new TranslationException("stream", "must be true or false");
-    }
+    ChatRequestParts.stream(openAiRequest); // checked only: the URL decides
     refuseUnsupported(openAiRequest);
     ObjectNode out = NODES.objectNode();
     translateMessages(openAiRequest.get("messages"), out);
@@ -79,150 +82,27 @@ final class GeminiRequests {
   // ---- messages ----
 
   private static void translateMessages(JsonNode messages, ObjectNode out) {
-    if (messages == null || !messages.isArray() || messages.isEmpty()) {
-      throw new TranslationException("messages", "must be a non-empty array of messages");
-    }
     ArrayNode system = NODES.arrayNode();
-    ArrayNode contents = NODES.arrayNode();
     Map<String, String> toolNames = new HashMap<>(); // tool_call id → function name
-    for (int i = 0; i < messages.size(); i++) {
-      String at = "messages[" + i + "]";
-      JsonNode message = messages.get(i);
-      if (!message.isObject()) {
-        throw new TranslationException(at, "must be an object");
-      }
-      String role = message.path("role").asText("");
-      switch (role) {
-        // Gemini has one system instruction: system messages anywhere are hoisted into it
-        case "system", "developer" -> textParts(message.get("content"), at + ".content", system);
-        case "user" -> append(contents, "user", userParts(message.get("content"), at + ".content"));
-        case "assistant" -> append(contents, "model", modelParts(message, at, toolNames));
-        case "tool" -> append(contents, "user", functionResponse(message, at, toolNames));
-        default -> throw new TranslationException(at + ".role",
-            "unsupported role '" + role + "' for Gemini models (use system, user, assistant or tool)");
-      }
-    }
-    if (contents.isEmpty()) {
-      throw new TranslationException("messages", "at least one user or assistant message is required for Gemini models");
-    }
+    ArrayNode contents = PARTS.turns(messages, system, "model", USER_PARTS,
+        call -> functionCall(call, toolNames), (message, at) -> functionResponse(message, at, toolNames));
     if (!system.isEmpty()) {
       out.putObject("systemInstruction").set("parts", system);
     }
     out.set("contents", contents);
   }
 
-  /** Adds parts as a turn of {@code role}, merged into the previous turn when it has the same role. */
-  private static void append(ArrayNode contents, String role, ArrayNode parts) {
-    JsonNode last = contents.isEmpty() ? null : contents.get(contents.size() - 1);
-    if (last != null && role.equals(last.get("role").textValue())) {
-      ((ArrayNode) last.get("parts")).addAll(parts);
-      return;
-    }
-    ObjectNode turn = contents.addObject();
-    turn.put("role", role);
-    turn.set("parts", parts);
-  }
-
-  private static ArrayNode userParts(JsonNode content, String at) {
-    ArrayNode parts = NODES.arrayNode();
-    if (content != null && content.isTextual()) {
-      addText(parts, content.textValue());
-    } else if (content != null && content.isArray()) {
-      for (int j = 0; j < content.size(); j++) {
-        JsonNode part = content.get(j);
-        String partAt = at + "[" + j + "]";
-        String type = part.path("type").asText("");
-        switch (type) {
-          case "text" -> addText(parts, requireText(part.get("text"), partAt + ".text"));
-          case "image_url" -> parts.add(image(part.get("image_url"), partAt + ".image_url"));
-          case "input_audio" -> parts.add(audio(part.get("input_audio"), partAt + ".input_audio"));
-          case "file" -> parts.add(file(part.get("file"), partAt + ".file"));
-          default -> throw unsupportedPart(partAt, type);
-        }
-      }
-    } else {
-      throw new TranslationException(at, "must be a string or an array of content parts");
-    }
-    if (parts.isEmpty()) {
-      throw new TranslationException(at, "must not be empty for Gemini models");
-    }
-    return parts;
-  }
-
-  private static ArrayNode modelParts(JsonNode message, String at, Map<String, String> toolNames) {
-    ArrayNode parts = NODES.arrayNode();
-    JsonNode content = message.get("content");
-    if (content != null && content.isTextual()) {
-      addText(parts, content.textValue());
-    } else if (content != null && content.isArray()) {
-      for (int j = 0; j < content.size(); j++) {
-        JsonNode part = content.get(j);
-        String partAt = at + ".content[" + j + "]";
-        String type = part.path("type").asText("");
-        switch (type) {
-          case "text" -> addText(parts, requireText(part.get("text"), partAt + ".text"));
-          case "refusal" -> addText(parts, requireText(part.get("refusal"), partAt + ".refusal"));
-          default -> throw unsupportedPart(partAt, type);
-        }
-      }
-    } else if (content != null && !content.isNull()) {
-      throw new TranslationException(at + ".content", "must be a string, an array of content parts or null");
-    }
-    JsonNode toolCalls = message.get("tool_calls");
-    if (toolCalls != null && !toolCalls.isNull()) {
-      if (!toolCalls.isArray()) {
-        throw new TranslationException(at + ".tool_calls", "must be an array");
-      }
-      for (int j = 0; j < toolCalls.size(); j++) {
-        parts.add(functionCall(toolCalls.get(j), at + ".tool_calls[" + j + "]", toolNames));
-      }
-    }
-    if (message.hasNonNull("function_call")) {
-      throw new TranslationException(at + ".function_call",
-          "the deprecated function_call is not supported for Gemini models; use tool_calls");
-    }
-    if (parts.isEmpty()) {
-      throw new TranslationException(at + ".content", "an assistant message needs content or tool_calls for Gemini models");
-    }
-    return parts;
-  }
-
-  private static ObjectNode functionCall(JsonNode call, String at, Map<String, String> toolNames) {
-    if (!call.isObject()) {
-      throw new TranslationException(at, "must be an object");
-    }
-    String type = call.path("type").asText("function");
-    if (!type.equals("function")) {
-      throw new TranslationException(at + ".type", "unsupported tool call type '" + type + "' for Gemini models");
-    }
-    String id = requireText(call.get("id"), at + ".id");
-    JsonNode function = call.path("function");
-    String name = requireText(function.get("name"), at + ".function.name");
-    toolNames.put(id, name);
+  private static ObjectNode functionCall(ChatRequestParts.ToolCall call, Map<String, String> toolNames) {
+    toolNames.put(call.id(), call.name());
     ObjectNode part = NODES.objectNode();
     ObjectNode functionCall = part.putObject("functionCall");
-    functionCall.put("name", name);
-    functionCall.set("args", arguments(function.get("arguments"), at + ".function.arguments"));
-    String signature = GeminiToolCallIds.thoughtSignature(id);
+    functionCall.put("name", call.name());
+    functionCall.set("args", call.arguments());
+    String signature = GeminiToolCallIds.thoughtSignature(call.id());
     if (signature != null) {
       part.put("thoughtSignature", signature);
     }
     return part;
-  }
-
-  /** OpenAI sends arguments as a JSON string; Gemini wants the object. An empty string means {}. */
-  private static JsonNode arguments(JsonNode arguments, String at) {
-    if (arguments == null || arguments.isNull() || (arguments.isTextual() && arguments.textValue().isBlank())) {
-      return NODES.objectNode();
-    }
-    if (!arguments.isTextual()) {
-      throw new TranslationException(at, "must be a string holding a JSON object");
-    }
-    JsonNode parsed = parseJson(arguments.textValue(), at);
-    if (parsed == null || !parsed.isObject()) {
-      throw new TranslationException(at, "must be a JSON object for Gemini models");
-    }
-    return parsed;
   }
 
   /**
@@ -231,14 +111,14 @@ final class GeminiRequests {
    * is sent as the JSON object it is, or as {@code {"content": text}} when it is not an object.
    */
   private static ArrayNode functionResponse(JsonNode message, String at, Map<String, String> toolNames) {
-    String id = requireText(message.get("tool_call_id"), at + ".tool_call_id");
+    String id = ChatRequestParts.toolCallId(message, at);
     String name = toolNames.get(id);
     if (name == null) {
       throw new TranslationException(at + ".tool_call_id", "'" + id + "' answers no tool call of an earlier "
           + "assistant message; Gemini models need the assistant message with that tool call in messages");
     }
     ArrayNode texts = NODES.arrayNode();
-    textParts(message.get("content"), at + ".content", texts);
+    PARTS.textParts(message.get("content"), at + ".content", texts);
     StringBuilder text = new StringBuilder();
     texts.forEach(t -> text.append(t.get("text").textValue()));
     JsonNode response = parseJsonOrNull(text.toString());
@@ -252,51 +132,24 @@ final class GeminiRequests {
     return parts;
   }
 
-  /** Text-only content (system, tool): a string or text parts, appended as text parts to {@code into}. */
-  private static void textParts(JsonNode content, String at, ArrayNode into) {
-    if (content != null && content.isTextual()) {
-      addText(into, content.textValue());
-      return;
-    }
-    if (content == null || !content.isArray()) {
-      throw new TranslationException(at, "must be a string or an array of text parts");
-    }
-    for (int j = 0; j < content.size(); j++) {
-      JsonNode part = content.get(j);
-      String type = part.path("type").asText("");
-      if (!type.equals("text")) {
-        throw unsupportedPart(at + "[" + j + "]", type);
-      }
-      addText(into, requireText(part.get("text"), at + "[" + j + "].text"));
-    }
-  }
-
-  /** An empty string carries nothing and Gemini rejects empty parts, so it is left out. */
-  private static void addText(ArrayNode parts, String text) {
-    if (!text.isEmpty()) {
-      parts.addObject().put("text", text);
-    }
-  }
-
   private static ObjectNode image(JsonNode imageUrl, String at) {
-    boolean object = imageUrl != null && imageUrl.isObject();
-    String urlAt = object ? at + ".url" : at;
-    String url = requireText(object ? imageUrl.get("url") : imageUrl, urlAt);
+    ChatRequestParts.Url image = ChatRequestParts.imageUrl(imageUrl, at);
+    String url = image.url();
     if (url.startsWith("data:")) {
-      return inlineData(url, urlAt);
+      return inlineData(url, image.at());
     }
     if (url.startsWith(FILES_API_PREFIX)) {
       ObjectNode part = NODES.objectNode();
       part.putObject("fileData").put("fileUri", url);
       return part;
     }
-    throw new TranslationException(urlAt, "Gemini models do not fetch image URLs; send the image inline as a "
+    throw new TranslationException(image.at(), "Gemini models do not fetch image URLs; send the image inline as a "
         + "base64 data URL (data:image/png;base64,...) or as a Gemini Files API URI");
   }
 
   private static ObjectNode audio(JsonNode audio, String at) {
-    String data = requireText(audio == null ? null : audio.get("data"), at + ".data");
-    String format = requireText(audio.get("format"), at + ".format");
+    String data = ChatRequestParts.requireText(audio == null ? null : audio.get("data"), at + ".data");
+    String format = ChatRequestParts.requireText(audio.get("format"), at + ".format");
     if (!format.equals("wav") && !format.equals("mp3")) {
       throw new TranslationException(at + ".format", "must be 'wav' or 'mp3'");
     }
@@ -314,23 +167,18 @@ final class GeminiRequests {
 
   /** A base64 {@code data:<media type>;base64,<data>} URL as an {@code inlineData} part. */
   private static ObjectNode inlineData(String url, String at) {
-    int comma = url.indexOf(',');
-    String header = comma < 0 ? "" : url.substring(5, comma);
-    if (comma < 0 || !header.endsWith(";base64") || header.length() == ";base64".length()) {
+    ChatRequestParts.DataUrl data = ChatRequestParts.base64DataUrl(url);
+    if (data == null || data.mediaType().isEmpty()) {
       throw new TranslationException(at, "a data: URL must be base64-encoded with a media type "
           + "(data:<media type>;base64,<data>)");
     }
-    return inlinePart(header.substring(0, header.length() - ";base64".length()).toLowerCase(), url.substring(comma + 1));
+    return inlinePart(data.mediaType(), data.base64());
   }
 
   private static ObjectNode inlinePart(String mimeType, String base64) {
     ObjectNode part = NODES.objectNode();
     part.putObject("inlineData").put("mimeType", mimeType).put("data", base64);
     return part;
-  }
-
-  private static TranslationException unsupportedPart(String at, String type) {
-    return new TranslationException(at, "unsupported content part type '" + type + "' for Gemini models");
   }
 
   // ---- tools ----
@@ -347,26 +195,14 @@ final class GeminiRequests {
       return; // without tools there is nothing to choose; OpenAI allows tool_choice "none" alone
     }
     ArrayNode declarations = out.putArray("tools").addObject().putArray("functionDeclarations");
-    for (int i = 0; i < tools.size(); i++) {
-      String at = "tools[" + i + "]";
-      JsonNode tool = tools.get(i);
-      String type = tool.path("type").asText("");
-      if (!type.equals("function")) {
-        throw new TranslationException(at + ".type",
-            "unsupported tool type '" + type + "' for Gemini models (only function tools)");
-      }
-      JsonNode function = tool.path("function");
+    for (ChatRequestParts.FunctionTool tool : PARTS.functionTools(tools)) {
       ObjectNode declaration = declarations.addObject();
-      declaration.put("name", requireText(function.get("name"), at + ".function.name"));
-      JsonNode description = function.get("description");
-      if (description != null && description.isTextual()) {
-        declaration.put("description", description.textValue());
+      declaration.put("name", tool.name());
+      if (tool.description() != null) {
+        declaration.put("description", tool.description());
       }
-      JsonNode parameters = function.get("parameters");
-      if (parameters != null && parameters.isObject()) {
-        declaration.set("parametersJsonSchema", parameters.deepCopy());
-      } else if (parameters != null && !parameters.isNull()) {
-        throw new TranslationException(at + ".function.parameters", "must be a JSON Schema object");
+      if (tool.parameters() != null) {
+        declaration.set("parametersJsonSchema", tool.parameters());
       }
     }
     ObjectNode callingConfig = functionCallingConfig(request.get("tool_choice"));
@@ -376,26 +212,20 @@ final class GeminiRequests {
   }
 
   private static ObjectNode functionCallingConfig(JsonNode choice) {
-    if (choice == null || choice.isNull()) {
+    ChatRequestParts.ToolChoice c = PARTS.toolChoice(choice);
+    if (c == null) {
       return null;
     }
-    if (choice.isTextual()) {
-      return switch (choice.textValue()) {
-        case "auto" -> NODES.objectNode().put("mode", "AUTO");
-        case "none" -> NODES.objectNode().put("mode", "NONE");
-        case "required" -> NODES.objectNode().put("mode", "ANY");
-        default -> throw new TranslationException("tool_choice",
-            "must be 'auto', 'none', 'required' or a function choice (got '" + choice.textValue() + "')");
-      };
-    }
-    if (choice.isObject() && choice.path("type").asText("").equals("function")) {
-      ObjectNode config = NODES.objectNode().put("mode", "ANY");
-      config.putArray("allowedFunctionNames")
-          .add(requireText(choice.path("function").get("name"), "tool_choice.function.name"));
-      return config;
-    }
-    throw new TranslationException("tool_choice",
-        "unsupported tool_choice for Gemini models (use 'auto', 'none', 'required' or {type: function})");
+    return switch (c.mode()) {
+      case "auto" -> NODES.objectNode().put("mode", "AUTO");
+      case "none" -> NODES.objectNode().put("mode", "NONE");
+      case "required" -> NODES.objectNode().put("mode", "ANY");
+      default -> {
+        ObjectNode config = NODES.objectNode().put("mode", "ANY");
+        config.putArray("allowedFunctionNames").add(c.function());
+        yield config;
+      }
+    };
   }
 
   // ---- generation config ----
@@ -410,12 +240,13 @@ final class GeminiRequests {
     copyNumber(request, "frequency_penalty", config, "frequencyPenalty");
     copyInteger(request, "n", config, "candidateCount", 1);
     // max_completion_tokens supersedes the deprecated max_tokens
-    if (!copyInteger(request, "max_completion_tokens", config, "maxOutputTokens", 1)) {
-      copyInteger(request, "max_tokens", config, "maxOutputTokens", 1);
+    Integer maxTokens = ChatRequestParts.maxTokens(request);
+    if (maxTokens != null) {
+      config.put("maxOutputTokens", maxTokens);
     }
     JsonNode stop = request.get("stop");
     if (stop != null && !stop.isNull()) {
-      config.set("stopSequences", stopSequences(stop));
+      config.set("stopSequences", ChatRequestParts.stopSequences(stop));
     }
     responseFormat(request.get("response_format"), config);
     JsonNode effort = request.get("reasoning_effort");
@@ -431,40 +262,18 @@ final class GeminiRequests {
 
   private static void copyNumber(ObjectNode request, String field, ObjectNode config, String geminiField) {
     JsonNode n = request.get(field);
-    if (n == null || n.isNull()) {
-      return;
+    if (n != null && !n.isNull()) {
+      ChatRequestParts.number(n, field);
+      config.set(geminiField, n);
     }
-    if (!n.isNumber()) {
-      throw new TranslationException(field, "must be a number");
-    }
-    config.set(geminiField, n);
   }
 
-  /** Copies an integer of at least {@code min}; returns whether the field was set. */
-  private static boolean copyInteger(ObjectNode request, String field, ObjectNode config, String geminiField, int min) {
+  /** Copies an integer of at least {@code min}. */
+  private static void copyInteger(ObjectNode request, String field, ObjectNode config, String geminiField, int min) {
     JsonNode n = request.get(field);
-    if (n == null || n.isNull()) {
-      return false;
+    if (n != null && !n.isNull()) {
+      config.put(geminiField, ChatRequestParts.integer(n, field, min));
     }
-    if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < min) {
-      throw new TranslationException(field, min == 1 ? "must be a positive integer" : "must be an integer");
-    }
-    config.put(geminiField, n.intValue());
-    return true;
-  }
-
-  private static ArrayNode stopSequences(JsonNode stop) {
-    ArrayNode sequences = NODES.arrayNode();
-    if (stop.isTextual()) {
-      sequences.add(stop.textValue());
-    } else if (stop.isArray()) {
-      for (int i = 0; i < stop.size(); i++) {
-        sequences.add(requireText(stop.get(i), "stop[" + i + "]"));
-      }
-    } else {
-      throw new TranslationException("stop", "must be a string or an array of strings");
-    }
-    return sequences;
   }
 
   private static void responseFormat(JsonNode format, ObjectNode config) {
@@ -509,21 +318,10 @@ final class GeminiRequests {
     if (request.hasNonNull("web_search_options")) {
       throw new TranslationException("web_search_options", "web search is not supported for Gemini models through Gatehouse");
     }
-    if (request.hasNonNull("functions")) {
-      throw new TranslationException("functions",
-          "the deprecated functions parameter is not supported for Gemini models; use tools");
-    }
+    PARTS.refuseFunctions(request);
   }
 
   // ---- scalars ----
-
-  private static JsonNode parseJson(String text, String at) {
-    try {
-      return JSON.readTree(text);
-    } catch (JsonProcessingException e) {
-      throw new TranslationException(at, "is not valid JSON: " + e.getOriginalMessage());
-    }
-  }
 
   private static JsonNode parseJsonOrNull(String text) {
     try {
@@ -531,12 +329,5 @@ final class GeminiRequests {
     } catch (JsonProcessingException e) {
       return null;
     }
-  }
-
-  private static String requireText(JsonNode n, String at) {
-    if (n == null || !n.isTextual()) {
-      throw new TranslationException(at, "must be a string");
-    }
-    return n.textValue();
   }
 }

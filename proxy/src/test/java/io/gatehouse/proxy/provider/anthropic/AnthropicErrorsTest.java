@@ -1,8 +1,10 @@
 package io.gatehouse.proxy.provider.anthropic;
 
+import static io.gatehouse.proxy.provider.Fixtures.ANTHROPIC;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.gatehouse.proxy.provider.Fixtures;
 import org.junit.jupiter.api.Test;
 
 class AnthropicErrorsTest {
@@ -12,7 +14,7 @@ class AnthropicErrorsTest {
 
   @Test
   void overloadedBecomes503ServerError() {
-    AnthropicErrors.OpenAiError e = AnthropicErrors.toOpenAi(529, Fixtures.json("error-overloaded.json"));
+    AnthropicErrors.OpenAiError e = AnthropicErrors.toOpenAi(529, ANTHROPIC.json("error-overloaded.json"));
     assertThat(e.status()).isEqualTo(503);
     assertThat(e.body()).isEqualTo(Fixtures.parse(
         "{\"error\":{\"message\":\"Overloaded\",\"type\":\"server_error\",\"param\":null,\"code\":\"overloaded\"}}"));

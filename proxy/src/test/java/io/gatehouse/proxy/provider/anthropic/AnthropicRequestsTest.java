@@ -1,10 +1,12 @@
 package io.gatehouse.proxy.provider.anthropic;
 
+import static io.gatehouse.proxy.provider.Fixtures.ANTHROPIC;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.provider.Fixtures;
 import io.gatehouse.proxy.provider.TranslationException;
 import org.junit.jupiter.api.Test;
 
@@ -25,10 +27,10 @@ class AnthropicRequestsTest {
 
   @Test
   void fullRequestFixtureTranslatesToTheExpectedAnthropicRequest() {
-    ObjectNode openAi = Fixtures.json("openai-request-full.json");
+    ObjectNode openAi = ANTHROPIC.json("openai-request-full.json");
     ObjectNode before = openAi.deepCopy();
     ObjectNode out = AnthropicRequests.fromChatCompletion(openAi, MODEL);
-    assertThat(out).isEqualTo(Fixtures.json("anthropic-request-full.json"));
+    assertThat(out).isEqualTo(ANTHROPIC.json("anthropic-request-full.json"));
     assertThat(openAi).as("the client's request is not modified").isEqualTo(before);
   }
 
@@ -106,11 +108,8 @@ class AnthropicRequestsTest {
   }
 
   private static void assertRefused(String request, String param, String messagePart) {
-    assertThatThrownBy(() -> translate(request))
-        .isInstanceOfSatisfying(TranslationException.class, e -> {
-          assertThat(e.param()).isEqualTo(param);
-          assertThat(e.getMessage()).startsWith(param + ": ").contains(messagePart);
-        });
+    assertThat(Fixtures.assertRefused(() -> translate(request), param, messagePart).getMessage())
+        .startsWith(param + ": ");
   }
 
   @Test

@@ -1,17 +1,17 @@
 package io.gatehouse.proxy.provider.anthropic;
 
+import static io.gatehouse.proxy.provider.Fixtures.ANTHROPIC;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.provider.Fixtures;
 import io.gatehouse.proxy.provider.Usage;
 import org.junit.jupiter.api.Test;
 
 class AnthropicResponsesTest {
   private static ObjectNode translate(String fixture) {
-    // re-parsed so that numbers compare by value, not by node class (LongNode vs IntNode)
-    return (ObjectNode) Fixtures.parse(
-        AnthropicResponses.toChatCompletion(Fixtures.json(fixture), "smart", 1_700_000_000L).toString());
+    return Fixtures.reparsed(AnthropicResponses.toChatCompletion(ANTHROPIC.json(fixture), "smart", 1_700_000_000L));
   }
 
   @Test
@@ -42,7 +42,7 @@ class AnthropicResponsesTest {
 
   @Test
   void toolUseWithoutTextHasNullContent() {
-    ObjectNode message = Fixtures.json("response-tool-use.json");
+    ObjectNode message = ANTHROPIC.json("response-tool-use.json");
     ((com.fasterxml.jackson.databind.node.ArrayNode) message.get("content")).remove(0);
     ObjectNode out = AnthropicResponses.toChatCompletion(message, "smart", 1L);
     assertThat(out.path("choices").path(0).path("message").get("content").isNull()).isTrue();
@@ -62,14 +62,14 @@ class AnthropicResponsesTest {
         """));
     assertThat(out.path("choices").path(0).get("finish_reason").textValue()).isEqualTo("stop");
 
-    AnthropicUsage usage = AnthropicResponses.usage(Fixtures.json("response-cache-usage.json"));
+    AnthropicUsage usage = AnthropicResponses.usage(ANTHROPIC.json("response-cache-usage.json"));
     assertThat(usage).isEqualTo(new AnthropicUsage(21L, 393L, 1800L, 188L));
     assertThat(usage.toUsage()).isEqualTo(new Usage(2009L, 393L, 1800L, null, 188L));
   }
 
   @Test
   void usageFieldsNotReportedStayUnknown() {
-    AnthropicUsage usage = AnthropicResponses.usage(Fixtures.json("response-max-tokens.json"));
+    AnthropicUsage usage = AnthropicResponses.usage(ANTHROPIC.json("response-max-tokens.json"));
     assertThat(usage).isEqualTo(new AnthropicUsage(15L, 10L, null, null));
     assertThat(AnthropicResponses.usage(Fixtures.parse("{}"))).isNull();
   }

@@ -1,5 +1,6 @@
 package io.gatehouse.proxy.provider.anthropic;
 
+import static io.gatehouse.proxy.provider.Fixtures.ANTHROPIC;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
@@ -25,7 +26,7 @@ class AnthropicStreamTest {
 
   @Test
   void textStreamGivesTheSameOpenAiBytesWhereverItIsSplit() {
-    byte[] all = Fixtures.text("stream-text.sse").getBytes(StandardCharsets.UTF_8);
+    byte[] all = ANTHROPIC.text("stream-text.sse").getBytes(StandardCharsets.UTF_8);
     AnthropicStream whole = stream();
     String expected = feed(whole, all);
     assertThat(expected).startsWith("data: {").endsWith("data: [DONE]\n\n").doesNotContain("event:");
@@ -44,7 +45,7 @@ class AnthropicStreamTest {
 
   @Test
   void anErrorEventBecomesOneOpenAiErrorLineAndNoDone() {
-    byte[] all = Fixtures.text("stream-error.sse").getBytes(StandardCharsets.UTF_8);
+    byte[] all = ANTHROPIC.text("stream-error.sse").getBytes(StandardCharsets.UTF_8);
     for (int cut = 0; cut <= all.length; cut++) {
       AnthropicStream s = stream();
       String out = feed(s, Arrays.copyOfRange(all, 0, cut), Arrays.copyOfRange(all, cut, all.length));

@@ -1,8 +1,10 @@
 package io.gatehouse.proxy.provider.anthropic;
 
+import static io.gatehouse.proxy.provider.Fixtures.ANTHROPIC;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.gatehouse.proxy.provider.Fixtures;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,7 +23,7 @@ class AnthropicStreamTranslatorTest {
   /** Replays a transcript; each event's output is checked to come back from that very call. */
   private static List<String> replay(AnthropicStreamTranslator t, String fixture) {
     List<String> out = new ArrayList<>();
-    for (Fixtures.Event e : Fixtures.sse(fixture)) {
+    for (Fixtures.Event e : ANTHROPIC.sse(fixture)) {
       out.addAll(t.onEvent(e.type(), e.data()));
     }
     return out;

@@ -1,11 +1,13 @@
 package io.gatehouse.proxy.provider.gemini;
 
+import static io.gatehouse.proxy.provider.Fixtures.GEMINI;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.openai.core.ObjectMappers;
 import com.openai.models.chat.completions.ChatCompletion;
 import io.gatehouse.proxy.provider.ChatAdapter;
+import io.gatehouse.proxy.provider.Fixtures;
 import io.gatehouse.proxy.provider.Usage;
 import io.gatehouse.proxy.transport.UpstreamRequest;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +23,7 @@ class GeminiAdapterTest {
       Clock.fixed(Instant.ofEpochSecond(1_700_000_000L), ZoneOffset.UTC));
 
   private static ObjectNode request(String json) {
-    return (ObjectNode) GeminiFixtures.parse(json);
+    return (ObjectNode) Fixtures.parse(json);
   }
 
   @Test
@@ -32,8 +34,8 @@ class GeminiAdapterTest {
     assertThat(r.uri()).hasToString(BASE + "/v1beta/models/gemini-2.5-flash:generateContent");
     assertThat(r.headers()).containsEntry("x-goog-api-key", "k1").containsEntry("Accept", "application/json")
         .containsEntry("x-extra", "1").doesNotContainKey("Authorization");
-    assertThat(GeminiFixtures.parse(r.body()))
-        .isEqualTo(GeminiFixtures.parse("{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}]}"));
+    assertThat(Fixtures.parse(r.body()))
+        .isEqualTo(Fixtures.parse("{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi\"}]}]}"));
   }
 
   @Test
@@ -57,7 +59,7 @@ class GeminiAdapterTest {
 
   @Test
   void answerIsAChatCompletionTheOpenAiSdkReads() throws Exception {
-    ChatAdapter.Answer answer = adapter.answer(GeminiFixtures.bytes("text.json"), "gemini-x");
+    ChatAdapter.Answer answer = adapter.answer(GEMINI.bytes("text.json"), "gemini-x");
     assertThat(answer.model()).isEqualTo("gemini-2.5-flash");
     assertThat(answer.finishReason()).isEqualTo("stop");
     assertThat(answer.text()).isEqualTo("Hello! How can I help you today?");
@@ -70,7 +72,7 @@ class GeminiAdapterTest {
 
   @Test
   void toolAnswerIsReadByTheOpenAiSdk() throws Exception {
-    ChatAdapter.Answer answer = adapter.answer(GeminiFixtures.bytes("tools.json"), "gemini-x");
+    ChatAdapter.Answer answer = adapter.answer(GEMINI.bytes("tools.json"), "gemini-x");
     ChatCompletion completion = ObjectMappers.jsonMapper().readValue(answer.body(), ChatCompletion.class).validate();
     assertThat(completion.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
     assertThat(completion.choices().get(0).message().toolCalls().get().get(0).asFunction().function().arguments())
@@ -86,12 +88,12 @@ class GeminiAdapterTest {
 
   @Test
   void errorsAreOpenAiShaped() {
-    ChatAdapter.ErrorAnswer e = adapter.error(400, GeminiFixtures.bytes("error-400.json"));
+    ChatAdapter.ErrorAnswer e = adapter.error(400, GEMINI.bytes("error-400.json"));
     assertThat(e.status()).isEqualTo(400);
     assertThat(e.type()).isEqualTo("invalid_request_error");
     assertThat(e.message()).contains("Invalid JSON payload");
-    assertThat(GeminiFixtures.parse(e.body()).path("error").get("code").textValue()).isEqualTo("INVALID_ARGUMENT");
-    assertThat(adapter.error(429, GeminiFixtures.bytes("error-429.json")).type()).isEqualTo("rate_limit_error");
+    assertThat(Fixtures.parse(e.body()).path("error").get("code").textValue()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(adapter.error(429, GEMINI.bytes("error-429.json")).type()).isEqualTo("rate_limit_error");
   }
 
   @Test

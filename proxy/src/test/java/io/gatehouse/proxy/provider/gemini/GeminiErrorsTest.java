@@ -1,18 +1,20 @@
 package io.gatehouse.proxy.provider.gemini;
 
+import static io.gatehouse.proxy.provider.Fixtures.GEMINI;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.proxy.provider.Fixtures;
 import org.junit.jupiter.api.Test;
 
 class GeminiErrorsTest {
   private static GeminiErrors.OpenAiError map(int status, String rpcStatus) {
-    return GeminiErrors.toOpenAi(status, GeminiFixtures.parse(
+    return GeminiErrors.toOpenAi(status, Fixtures.parse(
         "{\"error\":{\"code\":" + status + ",\"message\":\"m\",\"status\":\"" + rpcStatus + "\"}}"));
   }
 
   @Test
   void rateLimitKeepsGeminisMessageAndStatusAsCode() {
-    GeminiErrors.OpenAiError e = GeminiErrors.toOpenAi(429, GeminiFixtures.json("error-429.json"));
+    GeminiErrors.OpenAiError e = GeminiErrors.toOpenAi(429, GEMINI.json("error-429.json"));
     assertThat(e.status()).isEqualTo(429);
     assertThat(e.type()).isEqualTo("rate_limit_error");
     assertThat(e.message()).contains("Rate limit exceeded");
@@ -40,7 +42,7 @@ class GeminiErrorsTest {
 
   @Test
   void anInvalidKeyIsAnAuthenticationErrorThoughGeminiSays400() {
-    GeminiErrors.OpenAiError e = GeminiErrors.toOpenAi(400, GeminiFixtures.json("error-api-key-invalid.json"));
+    GeminiErrors.OpenAiError e = GeminiErrors.toOpenAi(400, GEMINI.json("error-api-key-invalid.json"));
     assertThat(e.status()).isEqualTo(401);
     assertThat(e.type()).isEqualTo("authentication_error");
     assertThat(e.message()).isEqualTo("API key not valid. Please pass a valid API key.");
@@ -48,7 +50,7 @@ class GeminiErrorsTest {
 
   @Test
   void withoutAStatusTheHttpStatusDecides() {
-    GeminiErrors.OpenAiError e = GeminiErrors.toOpenAi(429, GeminiFixtures.parse("{\"error\":{\"code\":429}}"));
+    GeminiErrors.OpenAiError e = GeminiErrors.toOpenAi(429, Fixtures.parse("{\"error\":{\"code\":429}}"));
     assertThat(e.type()).isEqualTo("rate_limit_error");
     assertThat(e.message()).isEqualTo("Gemini returned HTTP 429");
     assertThat(e.body().path("error").get("code").isNull()).isTrue();
@@ -57,14 +59,14 @@ class GeminiErrorsTest {
   @Test
   void inAStreamTheCodeStandsInForTheHttpStatus() {
     GeminiErrors.OpenAiError e = GeminiErrors.toOpenAi(0,
-        GeminiFixtures.parse("{\"error\":{\"code\":503,\"message\":\"overloaded\",\"status\":\"UNAVAILABLE\"}}"));
+        Fixtures.parse("{\"error\":{\"code\":503,\"message\":\"overloaded\",\"status\":\"UNAVAILABLE\"}}"));
     assertThat(e.status()).isEqualTo(503);
   }
 
   @Test
   void bodiesWithoutAGeminiErrorAreNotUnderstood() {
     assertThat(GeminiErrors.toOpenAi(500, null)).isNull();
-    assertThat(GeminiErrors.toOpenAi(500, GeminiFixtures.parse("{\"message\":\"x\"}"))).isNull();
-    assertThat(GeminiErrors.toOpenAi(500, GeminiFixtures.parse("[1]"))).isNull();
+    assertThat(GeminiErrors.toOpenAi(500, Fixtures.parse("{\"message\":\"x\"}"))).isNull();
+    assertThat(GeminiErrors.toOpenAi(500, Fixtures.parse("[1]"))).isNull();
   }
 }

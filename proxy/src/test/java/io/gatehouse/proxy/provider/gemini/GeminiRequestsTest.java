@@ -1,11 +1,11 @@
 package io.gatehouse.proxy.provider.gemini;
 
+import static io.gatehouse.proxy.provider.Fixtures.GEMINI;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.gatehouse.proxy.provider.TranslationException;
+import io.gatehouse.proxy.provider.Fixtures;
 import org.junit.jupiter.api.Test;
 
 class GeminiRequestsTest {
@@ -17,7 +17,7 @@ class GeminiRequestsTest {
   }
 
   private static JsonNode json(String s) {
-    return GeminiFixtures.parse(s);
+    return Fixtures.parse(s);
   }
 
   private static JsonNode config(String fields) {
@@ -25,18 +25,15 @@ class GeminiRequestsTest {
   }
 
   private static void assertRefused(String openAiJson, String param, String messagePart) {
-    assertThatThrownBy(() -> translate(openAiJson))
-        .isInstanceOfSatisfying(TranslationException.class, e -> assertThat(e.param()).isEqualTo(param))
-        .hasMessageContaining(messagePart);
+    Fixtures.assertRefused(() -> translate(openAiJson), param, messagePart);
   }
 
   @Test
   void fullRequestFixtureTranslatesToTheExpectedGeminiRequest() {
-    ObjectNode openAi = GeminiFixtures.json("openai-request-full.json");
+    ObjectNode openAi = GEMINI.json("openai-request-full.json");
     ObjectNode before = openAi.deepCopy();
     ObjectNode out = GeminiRequests.fromChatCompletion(openAi);
-    // re-parsed so that numbers compare by value, not by node class
-    assertThat(json(out.toString())).isEqualTo(GeminiFixtures.json("gemini-request-full.json"));
+    assertThat(Fixtures.reparsed(out)).isEqualTo(GEMINI.json("gemini-request-full.json"));
     assertThat(openAi).as("the client's request is not modified").isEqualTo(before);
   }
 

@@ -1,22 +1,22 @@
 package io.gatehouse.proxy.provider.gemini;
 
+import static io.gatehouse.proxy.provider.Fixtures.GEMINI;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.provider.Fixtures;
 import io.gatehouse.proxy.provider.Usage;
 import org.junit.jupiter.api.Test;
 
 class GeminiResponsesTest {
   private static ObjectNode translate(String fixture) {
-    // re-parsed so that numbers compare by value, not by node class (LongNode vs IntNode)
-    return (ObjectNode) GeminiFixtures.parse(
-        GeminiResponses.toChatCompletion(GeminiFixtures.json(fixture), "gemini-x", 1_700_000_000L).toString());
+    return Fixtures.reparsed(GeminiResponses.toChatCompletion(GEMINI.json(fixture), "gemini-x", 1_700_000_000L));
   }
 
   @Test
   void textAnswerIsAChatCompletion() {
-    assertThat(translate("text.json")).isEqualTo(GeminiFixtures.parse("""
+    assertThat(translate("text.json")).isEqualTo(Fixtures.parse("""
         {"id":"chatcmpl-kG0maZ6sA8WUz7IPtJ7y4Qw","object":"chat.completion","created":1700000000,
          "model":"gemini-2.5-flash",
          "choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?","refusal":null},
@@ -32,7 +32,7 @@ class GeminiResponsesTest {
     JsonNode choice = out.path("choices").path(0);
     assertThat(choice.get("finish_reason").textValue()).as("STOP after a call").isEqualTo("tool_calls");
     assertThat(choice.path("message").get("content").isNull()).isTrue();
-    assertThat(choice.path("message").get("tool_calls")).isEqualTo(GeminiFixtures.parse("""
+    assertThat(choice.path("message").get("tool_calls")).isEqualTo(Fixtures.parse("""
         [{"id":"call_qW0maZL6L_eXz7IPrcW-8Qk_0","type":"function",
           "function":{"name":"get_weather","arguments":"{\\"location\\":\\"Paris\\",\\"unit\\":\\"celsius\\"}"}}]
         """));
@@ -54,17 +54,17 @@ class GeminiResponsesTest {
   @Test
   void cachedAndThoughtTokensAreReportedOnOpenAisScale() {
     ObjectNode out = translate("response-tools-thinking.json");
-    assertThat(out.get("usage")).isEqualTo(GeminiFixtures.parse("""
+    assertThat(out.get("usage")).isEqualTo(Fixtures.parse("""
         {"prompt_tokens":2087,"completion_tokens":175,"total_tokens":2262,
          "prompt_tokens_details":{"cached_tokens":2048},"completion_tokens_details":{"reasoning_tokens":144}}
         """));
-    Usage usage = GeminiUsage.of(GeminiFixtures.json("response-tools-thinking.json").get("usageMetadata")).toUsage();
+    Usage usage = GeminiUsage.of(GEMINI.json("response-tools-thinking.json").get("usageMetadata")).toUsage();
     assertThat(usage).isEqualTo(new Usage(2087L, 175L, 2048L, 144L));
   }
 
   @Test
   void unreportedCountsStayUnknownForTheEvent() {
-    Usage usage = GeminiUsage.of(GeminiFixtures.parse("{\"promptTokenCount\":9,\"totalTokenCount\":9}")).toUsage();
+    Usage usage = GeminiUsage.of(Fixtures.parse("{\"promptTokenCount\":9,\"totalTokenCount\":9}")).toUsage();
     assertThat(usage).isEqualTo(new Usage(9L, null, null, null));
   }
 
@@ -77,7 +77,7 @@ class GeminiResponsesTest {
   @Test
   void aBlockedPromptIsAnEmptyContentFilteredAnswer() {
     ObjectNode out = translate("response-blocked.json");
-    assertThat(out.get("choices")).isEqualTo(GeminiFixtures.parse("""
+    assertThat(out.get("choices")).isEqualTo(Fixtures.parse("""
         [{"index":0,"message":{"role":"assistant","refusal":null,"content":""},"logprobs":null,
           "finish_reason":"content_filter"}]
         """));
@@ -86,7 +86,7 @@ class GeminiResponsesTest {
 
   @Test
   void everyCandidateIsAChoice() {
-    ObjectNode response = (ObjectNode) GeminiFixtures.parse("""
+    ObjectNode response = (ObjectNode) Fixtures.parse("""
         {"candidates":[{"content":{"parts":[{"text":"A"}],"role":"model"},"finishReason":"STOP","index":0},
                        {"content":{"parts":[{"text":"B"}],"role":"model"},"finishReason":"SAFETY","index":1}]}
         """);

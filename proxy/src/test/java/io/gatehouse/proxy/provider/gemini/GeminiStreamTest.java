@@ -1,5 +1,6 @@
 package io.gatehouse.proxy.provider.gemini;
 
+import static io.gatehouse.proxy.provider.Fixtures.GEMINI;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.openai.core.ObjectMappers;
@@ -59,7 +60,7 @@ class GeminiStreamTest {
 
   @Test
   void textStreamBecomesOpenAiChunksWhereverItIsSplit() {
-    String out = sameWhereverSplit(GeminiFixtures.bytes("text.sse"), true);
+    String out = sameWhereverSplit(GEMINI.bytes("text.sse"), true);
     assertThat(out).isEqualTo(
         "data: " + HEAD + "{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n"
         + "data: " + HEAD + "{\"content\":\"Hello\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n"
@@ -72,7 +73,7 @@ class GeminiStreamTest {
         + "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}\n\n"
         + "data: [DONE]\n\n");
     GeminiStream s = stream(true);
-    run(s, GeminiFixtures.bytes("text.sse"));
+    run(s, GEMINI.bytes("text.sse"));
     assertThat(s.done()).isTrue();
     assertThat(s.finishReason()).isEqualTo("stop");
     assertThat(s.completion()).isEqualTo("Hello! How can I help you today?");
@@ -83,15 +84,15 @@ class GeminiStreamTest {
 
   @Test
   void lineFeedFramingGivesTheSameOutputAsCrLf() {
-    String crlf = new String(GeminiFixtures.bytes("text.sse"), StandardCharsets.UTF_8);
+    String crlf = new String(GEMINI.bytes("text.sse"), StandardCharsets.UTF_8);
     assertThat(crlf).contains("\r\n\r\n");
     byte[] lf = crlf.replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8);
-    assertThat(run(stream(false), lf)).isEqualTo(run(stream(false), GeminiFixtures.bytes("text.sse")));
+    assertThat(run(stream(false), lf)).isEqualTo(run(stream(false), GEMINI.bytes("text.sse")));
   }
 
   @Test
   void theUsageChunkIsSentOnlyWhenTheClientAskedForIt() throws Exception {
-    String out = run(stream(false), GeminiFixtures.bytes("text.sse"));
+    String out = run(stream(false), GEMINI.bytes("text.sse"));
     assertThat(out).doesNotContain("\"usage\"").endsWith("data: [DONE]\n\n");
     StringBuilder text = new StringBuilder();
     for (ChatCompletionChunk chunk : openAiChunks(out)) {
@@ -102,7 +103,7 @@ class GeminiStreamTest {
 
   @Test
   void functionCallsBecomeWholeToolCallDeltas() throws Exception {
-    String out = sameWhereverSplit(GeminiFixtures.bytes("stream-tools.sse"), true);
+    String out = sameWhereverSplit(GEMINI.bytes("stream-tools.sse"), true);
     List<ChatCompletionChunk> chunks = openAiChunks(out);
     List<ChatCompletionChunk.Choice.Delta.ToolCall> calls = new ArrayList<>();
     chunks.forEach(c -> c.choices().forEach(choice -> choice.delta().toolCalls().ifPresent(calls::addAll)));
@@ -118,14 +119,14 @@ class GeminiStreamTest {
     assertThat(finish.choices().get(0).finishReason()).hasValue(ChatCompletionChunk.Choice.FinishReason.TOOL_CALLS);
     assertThat(chunks.get(chunks.size() - 1).usage().get().completionTokens()).isEqualTo(81);
     GeminiStream s = stream(false);
-    run(s, GeminiFixtures.bytes("stream-tools.sse"));
+    run(s, GEMINI.bytes("stream-tools.sse"));
     assertThat(s.finishReason()).isEqualTo("tool_calls");
     assertThat(s.usage()).isEqualTo(new Usage(80L, 81L, null, 54L));
   }
 
   @Test
   void aCutStreamIsNotDoneAndGetsNothingMore() {
-    byte[] all = GeminiFixtures.bytes("cut.sse");
+    byte[] all = GEMINI.bytes("cut.sse");
     String out = sameWhereverSplit(all, true);
     assertThat(out).doesNotContain("[DONE]").doesNotContain("finish_reason\":\"");
     GeminiStream s = stream(true);
@@ -139,12 +140,12 @@ class GeminiStreamTest {
 
   @Test
   void anErrorEventBecomesOneOpenAiErrorLineAndEndsTheStream() {
-    String out = sameWhereverSplit(GeminiFixtures.bytes("stream-error.sse"), true);
+    String out = sameWhereverSplit(GEMINI.bytes("stream-error.sse"), true);
     assertThat(out).doesNotContain("[DONE]").doesNotContain("ignored").endsWith(
         "data: {\"error\":{\"message\":\"The model is overloaded. Please try again later.\",\"type\":\"api_error\","
         + "\"param\":null,\"code\":\"UNAVAILABLE\"}}\n\n");
     GeminiStream s = stream(true);
-    run(s, GeminiFixtures.bytes("stream-error.sse"));
+    run(s, GEMINI.bytes("stream-error.sse"));
     assertThat(s.errorMessage()).isEqualTo("The model is overloaded. Please try again later.");
     assertThat(s.errorType()).isEqualTo("api_error");
     assertThat(s.done()).isFalse();
@@ -175,7 +176,7 @@ class GeminiStreamTest {
   @Test
   void nothingIsHeldBackOnceAnEventIsComplete() {
     GeminiStream s = stream(false);
-    byte[] all = GeminiFixtures.bytes("text.sse");
+    byte[] all = GEMINI.bytes("text.sse");
     String text = new String(all, StandardCharsets.UTF_8);
     int firstEnd = text.indexOf("\r\n\r\n") + 4;
     assertThat(StandardCharsets.UTF_8.decode(s.feed(ByteBuffer.wrap(all, 0, firstEnd - 2))).toString()).isEmpty();
