@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gatehouse.proxy.config.GatehouseConfig.Fsync;
 import io.gatehouse.schemas.EventIds;
 import io.gatehouse.schemas.GatehouseEvent;
+import io.gatehouse.testsupport.kafka.KafkaBroker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ class PublisherOutageTest {
 
   @Test
   void sendsThatFailWhenTheBrokerDiesAreSpooledAndDeliveredWhenItIsBack() throws Exception {
-    try (RestartableKafka kafka = new RestartableKafka()) {
+    try (KafkaBroker kafka = KafkaBroker.start()) {
       kafka.createTopic("events", 1);
       Spool spool = Spool.open(dir, 1 << 20, Fsync.INTERVAL);
       KafkaEventPublisher pub = new KafkaEventPublisher(kafka.bootstrapServers(), "events", 1_000, spool,
@@ -78,7 +79,7 @@ class PublisherOutageTest {
 
   @Test
   void gracefulShutdownWithTheBrokerGoneSpoolsWhatTheProducerStillHeld() throws Exception {
-    try (RestartableKafka kafka = new RestartableKafka()) {
+    try (KafkaBroker kafka = KafkaBroker.start()) {
       kafka.createTopic("events", 1);
       Spool spool = Spool.open(dir, 1 << 20, Fsync.INTERVAL);
       KafkaEventPublisher pub = new KafkaEventPublisher(kafka.bootstrapServers(), "events", 1_000, spool,

@@ -118,7 +118,7 @@ class SpoolKafkaTest {
   void brokerDownEventsWaitInTheSpoolAndArriveInOrderWhenItIsBack() throws Exception {
     int n = 200;
     Path spoolDir = tmp.resolve("spool");
-    try (RestartableKafka kafka = new RestartableKafka(); LogCapture logs = new LogCapture()) {
+    try (KafkaBroker kafka = KafkaBroker.start(); LogCapture logs = new LogCapture()) {
       String topic = "events-outage";
       kafka.createTopic(topic, 1); // one partition: the order on the topic is the order of arrival
       kafka.stopBroker();
