@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  * @param events the disk spool, redaction and which routes keep bodies
  * @param configFile the YAML path, or null when running from the environment only
  * @param resilience retries, timeouts and circuit breakers
+ * @param receivers the log receivers (log-only mode, ingest token)
  */
 public record GatehouseConfig(
     String host,
@@ -30,7 +31,25 @@ public record GatehouseConfig(
     KafkaSettings kafka,
     EventsSettings events,
     String configFile,
-    Resilience resilience) {
+    Resilience resilience,
+    ReceiverSettings receivers) {
+
+  /**
+   * The log receivers ({@code POST /v1/logs}, {@code /v1/traces}, {@code /v1/litellm}), always served.
+   *
+   * @param logOnly true: Gatehouse only receives logs; the proxy endpoints answer 404 and no provider
+   *     is needed ({@code receivers.log_only}, {@code GATEHOUSE_LOG_ONLY=1})
+   * @param ingestToken the token senders must present, or null for open receivers
+   *     ({@code receivers.ingest_token}, {@code GATEHOUSE_INGEST_TOKEN}); never printed
+   */
+  public record ReceiverSettings(boolean logOnly, String ingestToken) {
+    public static final ReceiverSettings DEFAULT = new ReceiverSettings(false, null);
+
+    @Override
+    public String toString() {
+      return "ReceiverSettings[logOnly=" + logOnly + ", ingestToken=" + (ingestToken == null ? "none" : "***") + "]";
+    }
+  }
 
   /** Where events go. */
   public record KafkaSettings(String bootstrap, String topic) {}
