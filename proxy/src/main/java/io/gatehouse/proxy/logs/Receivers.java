@@ -10,17 +10,20 @@ import io.undertow.util.Methods;
  *
  * @param logOnly whether Gatehouse runs in log-only mode (the proxy endpoints are off)
  */
-public record Receivers(LogsHandler logs, LiteLlmHandler litellm, boolean logOnly) {
-  public static final String SERVED = "POST " + LogsHandler.ENDPOINT + " and POST " + LiteLlmHandler.ENDPOINT;
+public record Receivers(LogsHandler logs, OtlpTracesHandler traces, LiteLlmHandler litellm, boolean logOnly) {
+  public static final String SERVED = "POST " + LogsHandler.ENDPOINT + ", POST " + OtlpTracesHandler.ENDPOINT
+      + " (OTLP/HTTP) and POST " + LiteLlmHandler.ENDPOINT;
 
   public static Receivers of(EventSink events, IngestToken token, boolean logOnly) {
-    return new Receivers(new LogsHandler(events, token), new LiteLlmHandler(events, token), logOnly);
+    return new Receivers(new LogsHandler(events, token), new OtlpTracesHandler(events, token),
+        new LiteLlmHandler(events, token), logOnly);
   }
 
   /** The receiver of {@code path}, or null when the path is not a receiver's. */
   public ReceiverHandler forPath(String path) {
     return switch (path) {
       case LogsHandler.ENDPOINT -> logs;
+      case OtlpTracesHandler.ENDPOINT -> traces;
       case LiteLlmHandler.ENDPOINT -> litellm;
       default -> null;
     };

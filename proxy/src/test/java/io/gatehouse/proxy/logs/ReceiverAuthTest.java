@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 /** The ingest token, the publisher's back-pressure (503) and methods, on every receiver. */
 class ReceiverAuthTest {
   private static final String TOKEN = "ingest-secret-7c1f";
-  private static final String[] PATHS = {"/v1/logs", "/v1/litellm"};
+  private static final String[] PATHS = {"/v1/logs", "/v1/litellm", "/v1/traces"};
   private static final ObjectMapper JSON = new ObjectMapper();
   private final ReceiverServer server = new ReceiverServer(TOKEN);
 
@@ -24,7 +24,23 @@ class ReceiverAuthTest {
   }
 
   private static byte[] payloadFor(String path) throws Exception {
-    return Golden.payload(path.equals("/v1/logs") ? "log-api/openai-chat.json" : "litellm/generic-api-batch.json");
+    return Golden.payload(switch (path) {
+      case "/v1/logs" -> "log-api/openai-chat.json";
+      case "/v1/traces" -> "otlp/genai-traces.json";
+      default -> "litellm/generic-api-batch.json";
+    });
+  }
+
+  /** Every payload here is JSON; OTLP needs to be told so. */
+  private java.net.http.HttpResponse<String> post(String path, String... headers) throws Exception {
+    String[] all = java.util.Arrays.copyOf(headers, headers.length + 2);
+    all[headers.length] = "content-type";
+    all[headers.length + 1] = "application/json";
+    return server.post(path, payloadFor(path), all);
+  }
+
+  private static int success(String path) {
+    return path.equals("/v1/traces") ? 200 : 202;
   }
 
   @Test
@@ -35,14 +51,14 @@ class ReceiverAuthTest {
     root.addAppender(logs);
     try {
       for (String path : PATHS) {
-        HttpResponse<String> none = server.post(path, payloadFor(path));
+        HttpResponse<String> none = post(path);
         assertThat(none.statusCode()).as(path).isEqualTo(401);
         assertThat(none.headers().firstValue("www-authenticate")).hasValue("Bearer");
-        assertThat(JSON.readTree(none.body()).path("error").path("code").asText()).isEqualTo("invalid_ingest_token");
-        HttpResponse<String> wrong = server.post(path, payloadFor(path), "authorization", "Bearer " + TOKEN + "x");
+        assertThat(none.body()).contains("Missing or wrong ingest token");
+        HttpResponse<String> wrong = post(path, "authorization", "Bearer " + TOKEN + "x");
         assertThat(wrong.statusCode()).as(path).isEqualTo(401);
         assertThat(wrong.body()).doesNotContain(TOKEN);
-        assertThat(server.post(path, payloadFor(path), "x-gatehouse-ingest-token", "nope").statusCode()).isEqualTo(401);
+        assertThat(post(path, "x-gatehouse-ingest-token", "nope").statusCode()).isEqualTo(401);
       }
       assertThat(server.published).isEmpty();
       assertThat(logs.list).noneMatch(e -> e.getFormattedMessage().contains(TOKEN));
@@ -55,24 +71,26 @@ class ReceiverAuthTest {
   @Test
   void theRightTokenInEitherHeaderIsAccepted() throws Exception {
     for (String path : PATHS) {
-      assertThat(server.post(path, payloadFor(path), "authorization", "Bearer " + TOKEN).statusCode()).as(path)
-          .isEqualTo(202);
-      assertThat(server.post(path, payloadFor(path), "x-gatehouse-ingest-token", TOKEN).statusCode()).as(path)
-          .isEqualTo(202);
+      assertThat(post(path, "authorization", "Bearer " + TOKEN).statusCode()).as(path).isEqualTo(success(path));
+      assertThat(post(path, "x-gatehouse-ingest-token", TOKEN).statusCode()).as(path).isEqualTo(success(path));
     }
-    assertThat(server.published).hasSize(2 + 4);
+    assertThat(server.published).hasSize(2 * (1 + 2 + 3));
   }
 
   @Test
   void aFullPublisherQueueIs503WithRetryAfterAndResendingIsIdempotent() throws Exception {
     server.capacity.set(1);
-    HttpResponse<String> r = server.post("/v1/litellm", payloadFor("/v1/litellm"), "authorization", "Bearer " + TOKEN);
+    HttpResponse<String> r = post("/v1/litellm", "authorization", "Bearer " + TOKEN);
     assertThat(r.statusCode()).isEqualTo(503);
     assertThat(r.headers().firstValue("retry-after")).hasValue("1");
     assertThat(r.body()).contains("1 of 2 events were accepted");
     server.capacity.set(10);
-    assertThat(server.post("/v1/litellm", payloadFor("/v1/litellm"), "authorization", "Bearer " + TOKEN).statusCode())
-        .isEqualTo(202);
+    assertThat(post("/v1/litellm", "authorization", "Bearer " + TOKEN).statusCode()).isEqualTo(202);
+    server.capacity.set(0);
+    HttpResponse<String> otlp = post("/v1/traces", "authorization", "Bearer " + TOKEN);
+    assertThat(otlp.statusCode()).isEqualTo(503);
+    assertThat(otlp.headers().firstValue("retry-after")).hasValue("1");
+    assertThat(JSON.readTree(otlp.body()).get("code").asInt()).isEqualTo(14);
     assertThat(server.published).hasSize(3);
     assertThat(server.published.get(1).eventId()).isEqualTo(server.published.get(0).eventId());
   }
