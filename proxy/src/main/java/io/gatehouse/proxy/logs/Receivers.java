@@ -35,6 +35,8 @@ public record Receivers(LogsHandler logs, OtlpTracesHandler traces, LiteLlmHandl
       receiver.handleRequest(exchange);
     } else {
       exchange.getResponseHeaders().put(io.undertow.util.Headers.ALLOW, "POST");
+      exchange.getResponseHeaders().put(io.gatehouse.proxy.http.GatewayHandler.REQUEST_ID,
+          io.gatehouse.schemas.EventIds.next());
       OpenAiErrors.send(exchange, 405, "Use POST for " + exchange.getRequestPath() + ", not "
           + exchange.getRequestMethod() + ".", OpenAiErrors.INVALID_REQUEST, null, "method_not_allowed");
     }

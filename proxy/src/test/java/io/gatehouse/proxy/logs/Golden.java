@@ -18,13 +18,24 @@ import java.util.List;
 
 /**
  * Golden files: a payload under {@code src/test/resources/logs/} and the events it must become
- * ({@code <name>.events.json}, compared as JSON without {@code event_id}). Run with
+ * ({@code <name>.events.json}, compared as JSON without {@code event_id}); every event must also satisfy
+ * the event contract ({@code gatehouse/event-v1.schema.json}). Run with
  * {@code -Dgolden.update=true} to rewrite the expected files, then review the diff.
  */
 final class Golden {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final com.networknt.schema.JsonSchema SCHEMA = eventSchema();
 
   private Golden() {}
+
+  private static com.networknt.schema.JsonSchema eventSchema() {
+    try (InputStream in = GatehouseEvent.class.getResourceAsStream("/gatehouse/event-v1.schema.json")) {
+      return com.networknt.schema.JsonSchemaFactory.getInstance(com.networknt.schema.SpecVersion.VersionFlag.V202012)
+          .getSchema(in);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   static byte[] payload(String name) throws IOException {
     try (InputStream in = Golden.class.getResourceAsStream("/logs/" + name)) {
@@ -39,6 +50,7 @@ final class Golden {
     for (GatehouseEvent e : events) {
       assertThat(EventIds.epochMs(e.eventId())).as("event id's time").isEqualTo(e.tsStartMs());
       ObjectNode n = (ObjectNode) JSON.readTree(EventJson.toBytes(e));
+      assertThat(SCHEMA.validate(n)).as("event-v1 schema violations of " + n).isEmpty();
       n.remove("event_id");
       actual.add(n);
     }
