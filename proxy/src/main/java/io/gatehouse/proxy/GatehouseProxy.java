@@ -15,6 +15,8 @@ import io.gatehouse.proxy.http.EmbeddingsHandler;
 import io.gatehouse.proxy.http.GatewayHandler;
 import io.gatehouse.proxy.http.MessagesHandler;
 import io.gatehouse.proxy.http.ModelsHandler;
+import io.gatehouse.proxy.logs.IngestToken;
+import io.gatehouse.proxy.logs.Receivers;
 import io.gatehouse.proxy.provider.Provider;
 import io.gatehouse.proxy.provider.ProviderRegistry;
 import io.gatehouse.proxy.routing.RouteTable;
@@ -70,7 +72,8 @@ public final class GatehouseProxy implements AutoCloseable {
         resilience.breakerMaxCooldown(), System::nanoTime);
     GatewayHandler root = new GatewayHandler(new ChatCompletionsHandler(routes, upstream, events, resilience, breakers),
         new EmbeddingsHandler(routes, upstream, events),
-        new MessagesHandler(routes, upstream, events), new ModelsHandler(config), events);
+        new MessagesHandler(routes, upstream, events), new ModelsHandler(config), events,
+        Receivers.of(events, IngestToken.of(config.receivers().ingestToken()), config.receivers().logOnly()));
     Undertow built = Undertow.builder()
         .addHttpListener(config.port(), config.host())
         .setWorkerThreads(4) // proxy routes never dispatch to workers: everything runs on IO threads
@@ -148,7 +151,11 @@ public final class GatehouseProxy implements AutoCloseable {
         + "GET /v1/models, GET /health; Anthropic-native: POST /v1/messages, /v1/messages/count_tokens)", config.host(), port);
     LOG.info("Configuration: {}", config.configFile() == null
         ? "environment only (set GATEHOUSE_CONFIG to a YAML file for more)" : config.configFile());
-    if (providers.all().isEmpty()) {
+    GatehouseConfig.ReceiverSettings receivers = config.receivers();
+    LOG.info("Log receivers: {} ({}){}", Receivers.SERVED, receivers.ingestToken() == null
+        ? "open: set GATEHOUSE_INGEST_TOKEN to require a token" : "ingest token required",
+        receivers.logOnly() ? "; LOG-ONLY MODE: the proxy endpoints are off" : "");
+    if (providers.all().isEmpty() && !receivers.logOnly()) {
       LOG.warn("No providers configured: every request will fail. Set OPENAI_API_KEY (and optionally "
           + "OPENAI_BASE_URL), ANTHROPIC_API_KEY (and optionally ANTHROPIC_BASE_URL), or list providers in GATEHOUSE_CONFIG.");
     }

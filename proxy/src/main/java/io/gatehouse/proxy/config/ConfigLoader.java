@@ -47,7 +47,7 @@ import java.util.regex.PatternSyntaxException;
  *       {@code GOOGLE_API_KEY}) / {@code GEMINI_BASE_URL} provider {@code gemini} — the variables the
  *       providers' own SDKs read — unless the file defines a provider of that name.
  *   <li>Environment wins over the file: {@code GATEHOUSE_PORT}, {@code GATEHOUSE_KAFKA_BOOTSTRAP},
- *       {@code GATEHOUSE_SPOOL_DIR}.
+ *       {@code GATEHOUSE_SPOOL_DIR}, {@code GATEHOUSE_LOG_ONLY}, {@code GATEHOUSE_INGEST_TOKEN}.
  * </ul>
  *
  * Stateless and thread-safe.
@@ -79,7 +79,8 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
 
   private static final Set<String> TOP_KEYS =
       ordered("server", "providers", "models", "routing", "experiments", "events", "retries", "timeouts",
-          "breaker", "prices");
+          "breaker", "prices", "receivers");
+  private static final Set<String> RECEIVERS_KEYS = ordered("log_only", "ingest_token");
   private static final Set<String> RETRIES_KEYS = ordered("max_attempts", "backoff", "max_backoff", "max_retry_after");
   private static final Set<String> TIMEOUTS_KEYS = ordered("connect", "first_token", "idle_between_chunks", "total");
   private static final Set<String> BREAKER_KEYS = ordered("failures", "cooldown", "max_cooldown");
@@ -287,7 +288,35 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     return new GatehouseConfig(host, port, Collections.unmodifiableMap(providers),
         Collections.unmodifiableMap(models), List.copyOf(rules), Collections.unmodifiableMap(experiments),
         new GatehouseConfig.KafkaSettings(bootstrap, topic), eventsSettings, file, r.resilience(top),
-        r.prices(top));
+        r.prices(top), receivers(top, r, env));
+  }
+
+  private static GatehouseConfig.ReceiverSettings receivers(ObjectNode top, Reader r, Map<String, String> env) {
+    boolean logOnly = false;
+    String token = null;
+    if (top.hasNonNull("receivers")) {
+      ObjectNode receivers = r.object(top.get("receivers"), "receivers");
+      r.keys(receivers, "receivers", RECEIVERS_KEYS);
+      if (receivers.hasNonNull("log_only")) {
+        logOnly = r.bool(receivers.get("log_only"), "receivers.log_only");
+      }
+      if (receivers.hasNonNull("ingest_token")) {
+        token = blankToNull(r.string(receivers.get("ingest_token"), "receivers.ingest_token"));
+      }
+    }
+    String logOnlyEnv = blankToNull(env.get("GATEHOUSE_LOG_ONLY"));
+    if (logOnlyEnv != null) {
+      switch (logOnlyEnv.strip().toLowerCase(Locale.ROOT)) {
+        case "1", "true", "yes", "on" -> logOnly = true;
+        case "0", "false", "no", "off" -> logOnly = false;
+        default -> throw new ConfigException("GATEHOUSE_LOG_ONLY", "expected 1 or 0 (true/false), got '"
+            + logOnlyEnv + "'");
+      }
+    }
+    if (blankToNull(env.get("GATEHOUSE_INGEST_TOKEN")) != null) {
+      token = env.get("GATEHOUSE_INGEST_TOKEN").strip();
+    }
+    return new GatehouseConfig.ReceiverSettings(logOnly, token == null ? null : token.strip());
   }
 
   /** Replaces {@code ${VAR}} and {@code ${VAR:-default}} in {@code value}. */

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  * @param configFile the YAML path, or null when running from the environment only
  * @param resilience retries, timeouts and circuit breakers
  * @param prices price overrides by {@code provider-or-family/model}, over the built-in catalog
+ * @param receivers the log receivers (log-only mode, ingest token)
  */
 public record GatehouseConfig(
     String host,
@@ -33,7 +34,25 @@ public record GatehouseConfig(
     EventsSettings events,
     String configFile,
     Resilience resilience,
-    Map<String, PriceCatalog.Price> prices) {
+    Map<String, PriceCatalog.Price> prices,
+    ReceiverSettings receivers) {
+
+  /**
+   * The log receivers ({@code POST /v1/logs}, {@code /v1/traces}, {@code /v1/litellm}), always served.
+   *
+   * @param logOnly true: Gatehouse only receives logs; the proxy endpoints answer 404 and no provider
+   *     is needed ({@code receivers.log_only}, {@code GATEHOUSE_LOG_ONLY=1})
+   * @param ingestToken the token senders must present, or null for open receivers
+   *     ({@code receivers.ingest_token}, {@code GATEHOUSE_INGEST_TOKEN}); never printed
+   */
+  public record ReceiverSettings(boolean logOnly, String ingestToken) {
+    public static final ReceiverSettings DEFAULT = new ReceiverSettings(false, null);
+
+    @Override
+    public String toString() {
+      return "ReceiverSettings[logOnly=" + logOnly + ", ingestToken=" + (ingestToken == null ? "none" : "***") + "]";
+    }
+  }
 
   /** Where events go. */
   public record KafkaSettings(String bootstrap, String topic) {}

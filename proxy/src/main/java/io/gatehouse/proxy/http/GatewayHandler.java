@@ -1,6 +1,8 @@
 package io.gatehouse.proxy.http;
 
 import io.gatehouse.proxy.events.EventSink;
+import io.gatehouse.proxy.logs.ReceiverHandler;
+import io.gatehouse.proxy.logs.Receivers;
 import io.gatehouse.proxy.pipeline.CallRecord;
 import io.gatehouse.schemas.EventIds;
 import io.undertow.server.HttpHandler;
@@ -16,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The root handler: dispatches by path and method, and answers everything else with an OpenAI-shaped
  * 404/405 (Anthropic-shaped under {@code /v1/messages}; recorded as an event). {@code GET /health} and {@code GET /v1/models} are not LLM traffic and
- * publish no event. Every response carries {@code x-gatehouse-request-id}.
+ * publish no event. Every response carries {@code x-gatehouse-request-id}. The log receivers
+ * ({@link Receivers}) are always served; in log-only mode the proxy endpoints answer 404 without an event.
  *
  * <p>Runs on IO threads; never blocks. Thread-safe.
  */
@@ -26,7 +29,8 @@ public final class GatewayHandler implements HttpHandler {
   public static final long MAX_REQUEST_BYTES = 32L << 20;
   private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
   private static final String SERVED = "Gatehouse serves POST /v1/chat/completions, POST /v1/embeddings, POST /v1/messages, "
-      + "POST /v1/messages/count_tokens, GET /v1/models, GET /v1/models/{model} and GET /health.";
+      + "POST /v1/messages/count_tokens, GET /v1/models, GET /v1/models/{model} and GET /health; logs at "
+      + Receivers.SERVED + ".";
   private static final ByteBuffer HEALTH_OK =
       ByteBuffer.wrap("{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
 
@@ -35,9 +39,11 @@ public final class GatewayHandler implements HttpHandler {
   private final MessagesHandler messages;
   private final ModelsHandler models;
   private final EventSink events;
+  private final Receivers receivers;
 
   public GatewayHandler(ChatCompletionsHandler chat, EmbeddingsHandler embeddings, MessagesHandler messages,
-      ModelsHandler models, EventSink events) {
+      ModelsHandler models, EventSink events, Receivers receivers) {
+    this.receivers = receivers;
     this.chat = chat;
     this.embeddings = embeddings;
     this.messages = messages;
@@ -54,6 +60,18 @@ public final class GatewayHandler implements HttpHandler {
     String path = exchange.getRequestPath();
     HttpString method = exchange.getRequestMethod();
     try {
+      ReceiverHandler receiver = receivers.forPath(path);
+      if (receiver != null) {
+        receivers.handle(receiver, exchange);
+        return;
+      }
+      if (receivers.logOnly() && !path.equals("/health")) {
+        tagRequestId(exchange, EventIds.next());
+        OpenAiErrors.send(exchange, 404, "This Gatehouse runs in log-only mode: it does not proxy " + method + " " + path
+            + ". It receives logs at " + Receivers.SERVED + " (unset GATEHOUSE_LOG_ONLY / receivers.log_only to proxy).",
+            OpenAiErrors.INVALID_REQUEST, null, "log_only_mode");
+        return;
+      }
       switch (path) {
         case ChatCompletionsHandler.ENDPOINT -> {
           if (method.equals(Methods.POST)) {
