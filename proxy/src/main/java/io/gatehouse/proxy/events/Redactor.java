@@ -40,7 +40,16 @@ import java.util.regex.Pattern;
  */
 public final class Redactor {
   /** One rule: where to look, what a candidate must also satisfy, and what replaces it. */
-  private record Rule(Pattern pattern, Predicate<String> accept, String replacement, int keepGroup) {}
+  private record Rule(Pattern pattern, Predicate<String> accept, String replacement, int keepGroup,
+      Predicate<String> mayMatch) {
+    /** A rule whose pattern is tried on every text. */
+    Rule(Pattern pattern, Predicate<String> accept, String replacement, int keepGroup) {
+      this(pattern, accept, replacement, keepGroup, s -> true);
+    }
+  }
+
+  /** Literal pieces at least one of which every {@link #API_KEYS} match contains. */
+  private static final String[] KEY_PREFIXES = {"sk-", "k_live_", "k_test_", "AIza", "AKIA", "gh", "glpat-", "xox"};
 
   private static final Pattern API_KEYS = Pattern.compile(
       "\\b(?:sk-[A-Za-z0-9_-]{16,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|AKIA[0-9A-Z]{16}"
@@ -78,19 +87,21 @@ public final class Redactor {
     Set<BuiltinPattern> on = settings.builtins();
     List<Rule> rules = new ArrayList<>();
     if (on.contains(BuiltinPattern.API_KEYS)) {
-      rules.add(new Rule(API_KEYS, s -> true, "[REDACTED:api_key]", 0));
+      // each rule first asks a cheap necessary condition, so most texts skip the regex scan entirely
+      rules.add(new Rule(API_KEYS, s -> true, "[REDACTED:api_key]", 0, Redactor::hasKeyPrefix));
     }
     if (on.contains(BuiltinPattern.BEARER_TOKENS)) {
-      rules.add(new Rule(BEARER, s -> true, "[REDACTED:bearer_token]", 1));
+      rules.add(new Rule(BEARER, s -> true, "[REDACTED:bearer_token]", 1,
+          s -> containsIgnoreCase(s, "bearer")));
     }
     if (on.contains(BuiltinPattern.EMAILS)) {
-      rules.add(new Rule(EMAIL, s -> true, "[REDACTED:email]", 0));
+      rules.add(new Rule(EMAIL, s -> true, "[REDACTED:email]", 0, s -> s.indexOf('@') >= 0));
     }
     if (on.contains(BuiltinPattern.CARD_NUMBERS)) {
-      rules.add(new Rule(CARD, Redactor::luhnValid, "[REDACTED:card_number]", 0));
+      rules.add(new Rule(CARD, Redactor::luhnValid, "[REDACTED:card_number]", 0, s -> digits(s, 13)));
     }
     if (on.contains(BuiltinPattern.PHONES)) {
-      rules.add(new Rule(PHONE, Redactor::looksLikePhone, "[REDACTED:phone]", 0));
+      rules.add(new Rule(PHONE, Redactor::looksLikePhone, "[REDACTED:phone]", 0, s -> digits(s, 3)));
     }
     for (CustomPattern c : settings.custom()) {
       rules.add(new Rule(c.regex(), s -> !s.isEmpty(), "[REDACTED:" + c.name() + "]", 0));
@@ -115,7 +126,39 @@ public final class Redactor {
     return out;
   }
 
+  private static boolean hasKeyPrefix(String s) {
+    for (String p : KEY_PREFIXES) {
+      if (s.contains(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean containsIgnoreCase(String s, String word) {
+    for (int i = 0; i + word.length() <= s.length(); i++) {
+      if (s.regionMatches(true, i, word, 0, word.length())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code s} holds at least {@code n} digits. */
+  private static boolean digits(String s, int n) {
+    int seen = 0;
+    for (int i = 0; i < s.length() && seen < n; i++) {
+      if (s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+        seen++;
+      }
+    }
+    return seen >= n;
+  }
+
   private static String apply(Rule rule, String text) {
+    if (!rule.mayMatch().test(text)) {
+      return text;
+    }
     Matcher m = rule.pattern().matcher(text);
     StringBuilder sb = null;
     int copied = 0;

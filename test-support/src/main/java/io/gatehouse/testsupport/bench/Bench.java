@@ -48,6 +48,10 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--warmup-seconds", defaultValue = "15", description = "Unmeasured warm-up per target.")
   int warmupSeconds;
 
+  @Option(names = "--proxy-yaml", defaultValue = "",
+      description = "YAML appended to the proxy's config, to measure a setting (e.g. 'events: { log_bodies: false }').")
+  String proxyYaml;
+
   @Option(names = "--proxy-jar", defaultValue = "proxy/target/gatehouse-proxy.jar", description = "Proxy jar to run.")
   Path proxyJar;
 
@@ -88,7 +92,7 @@ public final class Bench implements Callable<Integer> {
       Path config = Files.createTempFile("gatehouse-bench", ".yaml");
       Files.writeString(config,
           "providers:\n  fake:\n    type: openai-compatible\n    base_url: \"" + fake.baseUrl() + "\"\n"
-              + "    keys: [\"bench-key\"]\n");
+              + "    keys: [\"bench-key\"]\n" + proxyYaml.replace("\\n", "\n") + "\n");
       Process proxy = startProxy(proxyPort, config);
       try {
         URI direct = URI.create(fake.baseUrl() + "/chat/completions");
