@@ -55,6 +55,10 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--proxy-jar", defaultValue = "proxy/target/gatehouse-proxy.jar", description = "Proxy jar to run.")
   Path proxyJar;
 
+  @Option(names = "--kafka-outage", description = "After the normal rounds, stop the Kafka broker and measure the "
+      + "same rounds again: what a broker outage adds (the proxy spools events to disk meanwhile).")
+  boolean kafkaOutage;
+
   @Option(names = "--kafka", description = "Kafka bootstrap for the proxy's events (default: a real broker started in this JVM).")
   String kafka;
 
@@ -105,18 +109,19 @@ public final class Bench implements Callable<Integer> {
         System.out.printf("Warming up (%d s each)…%n", warmupSeconds);
         run(direct, directBody, warmupSeconds);
         run(viaProxy, proxyBody, warmupSeconds);
-        List<Result> directResults = new ArrayList<>();
-        List<Result> proxyResults = new ArrayList<>();
-        int perRound = Math.max(1, seconds / rounds);
-        for (int r = 1; r <= rounds; r++) {
-          Result d = run(direct, directBody, perRound);
-          Result p = run(viaProxy, proxyBody, perRound);
-          directResults.add(d);
-          proxyResults.add(p);
-          System.out.printf("  round %d/%d  direct p50 %6.3f ms p99 %6.3f ms | proxy p50 %6.3f ms p99 %6.3f ms%s%n",
-              r, rounds, d.p50, d.p99, p.p50, p.p99, d.errors + p.errors > 0 ? "  errors " + (d.errors + p.errors) : "");
+        double[] normal = rounds(direct, directBody, viaProxy, proxyBody);
+        if (kafkaOutage) {
+          if (broker == null) {
+            System.out.println("--kafka-outage needs the bench's own broker (leave out --kafka)");
+            return 2;
+          }
+          System.out.println();
+          System.out.println("Stopping the Kafka broker: the proxy now spools every event to disk…");
+          broker.stopBroker();
+          double[] outage = rounds(direct, directBody, viaProxy, proxyBody);
+          System.out.printf("%nBroker outage vs normal: added p50 %+.3f ms, added p99 %+.3f ms%n",
+              outage[0] - normal[0], outage[1] - normal[1]);
         }
-        report(directResults, proxyResults);
       } finally {
         proxy.destroy();
         proxy.waitFor(15, TimeUnit.SECONDS);
@@ -207,7 +212,23 @@ public final class Bench implements Callable<Integer> {
         h.getValueAtPercentile(99.9) / 1000.0, h.getTotalCount(), errors.get());
   }
 
-  private static void report(List<Result> direct, List<Result> proxy) {
+  /** Alternating direct/proxy rounds; prints them and the summary; returns the added {p50, p99}. */
+  private double[] rounds(URI direct, String directBody, URI viaProxy, String proxyBody) throws InterruptedException {
+    List<Result> directResults = new ArrayList<>();
+    List<Result> proxyResults = new ArrayList<>();
+    int perRound = Math.max(1, seconds / rounds);
+    for (int r = 1; r <= rounds; r++) {
+      Result d = run(direct, directBody, perRound);
+      Result p = run(viaProxy, proxyBody, perRound);
+      directResults.add(d);
+      proxyResults.add(p);
+      System.out.printf("  round %d/%d  direct p50 %6.3f ms p99 %6.3f ms | proxy p50 %6.3f ms p99 %6.3f ms%s%n",
+          r, rounds, d.p50, d.p99, p.p50, p.p99, d.errors + p.errors > 0 ? "  errors " + (d.errors + p.errors) : "");
+    }
+    return report(directResults, proxyResults);
+  }
+
+  private static double[] report(List<Result> direct, List<Result> proxy) {
     double d50 = median(direct.stream().mapToDouble(r -> r.p50).toArray());
     double d99 = median(direct.stream().mapToDouble(r -> r.p99).toArray());
     double p50 = median(proxy.stream().mapToDouble(r -> r.p50).toArray());
@@ -220,6 +241,7 @@ public final class Bench implements Callable<Integer> {
     System.out.printf("  added          %8.3f   %8.3f%n", p50 - d50, p99 - d99);
     System.out.printf("  ratio          %8.2fx  %8.2fx%n", p50 / d50, p99 / d99);
     System.out.printf("  errors         %d%n", errors);
+    return new double[] {p50 - d50, p99 - d99};
   }
 
   private static double median(double[] values) {
