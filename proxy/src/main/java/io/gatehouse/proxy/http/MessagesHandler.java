@@ -3,13 +3,13 @@ package io.gatehouse.proxy.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatehouse.proxy.events.EventSink;
 import io.gatehouse.proxy.events.PromptHash;
 import io.gatehouse.proxy.pipeline.Attribution;
 import io.gatehouse.proxy.pipeline.CallRecord;
+import io.gatehouse.proxy.pipeline.Prompts;
 import io.gatehouse.proxy.provider.ModelPatch;
 import io.gatehouse.proxy.provider.Provider;
 import io.gatehouse.proxy.provider.anthropic.AnthropicAdapter;
@@ -106,7 +106,7 @@ public final class MessagesHandler implements HttpHandler {
     }
     ObjectNode request = (ObjectNode) parsed;
     boolean stream = endpoint.equals(ENDPOINT) && request.path("stream").asBoolean(false);
-    JsonNode prompt = promptOf(request);
+    JsonNode prompt = Prompts.anthropic(request);
     record.event().stream(stream).params(paramsOf(request)).prompt(prompt);
     try {
       record.event().promptHash(PromptHash.sha256Hex(JSON.writeValueAsBytes(prompt)));
@@ -154,21 +154,6 @@ public final class MessagesHandler implements HttpHandler {
       h.put("x-api-key", credential.key());
     }
     return h;
-  }
-
-  /** What the event keeps as the prompt: {@code system} (as a leading system turn) and the messages. */
-  private static JsonNode promptOf(ObjectNode request) {
-    JsonNode messages = request.get("messages");
-    JsonNode system = request.get("system");
-    if (system == null || system.isNull()) {
-      return messages;
-    }
-    ArrayNode prompt = JsonNodeFactory.instance.arrayNode();
-    prompt.addObject().put("role", "system").set("content", system);
-    if (messages != null && messages.isArray()) {
-      prompt.addAll((ArrayNode) messages);
-    }
-    return prompt;
   }
 
   /** The request without messages and system: what the event keeps as parameters. Shares nodes. */

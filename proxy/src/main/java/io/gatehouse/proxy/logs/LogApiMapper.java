@@ -6,6 +6,7 @@ import io.gatehouse.proxy.http.ChatCompletionsHandler;
 import io.gatehouse.proxy.http.MessagesHandler;
 import io.gatehouse.proxy.http.OpenAiErrors;
 import io.gatehouse.proxy.pipeline.Attribution;
+import io.gatehouse.proxy.pipeline.Prompts;
 import io.gatehouse.proxy.provider.Usage;
 import io.gatehouse.proxy.provider.anthropic.AnthropicResponses;
 import io.gatehouse.proxy.provider.anthropic.AnthropicUsage;
@@ -150,7 +151,7 @@ final class LogApiMapper {
     event.modelRequested(model.asText()).model(model.asText()).provider(LogEvents.text(log.get("provider")))
         .stream(stream);
     event.params(LogEvents.paramsOf(request, anthropic ? ANTHROPIC_NOT_PARAMS : OPENAI_NOT_PARAMS));
-    LogEvents.prompt(event, anthropic ? LogEvents.anthropicPrompt(request) : request.get("messages"));
+    LogEvents.prompt(event, anthropic ? Prompts.anthropic(request) : request.get("messages"));
 
     // response
     JsonNode errorBody = response == null ? null : response.get("error");

@@ -3,7 +3,6 @@ package io.gatehouse.proxy.logs;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatehouse.proxy.events.PromptHash;
@@ -89,21 +88,6 @@ final class LogEvents {
       }
     }
     return params;
-  }
-
-  /** An Anthropic request's prompt as the proxy keeps it: {@code system} as a leading system turn, then the messages. */
-  static JsonNode anthropicPrompt(JsonNode request) {
-    JsonNode messages = request.get("messages");
-    JsonNode system = request.get("system");
-    if (system == null || system.isNull()) {
-      return messages;
-    }
-    ArrayNode prompt = JsonNodeFactory.instance.arrayNode();
-    prompt.addObject().put("role", "system").set("content", system);
-    if (messages != null && messages.isArray()) {
-      prompt.addAll((ArrayNode) messages);
-    }
-    return prompt;
   }
 
   /** The text of an OpenAI {@code chat.completion}'s first choice, or null. */
