@@ -16,11 +16,13 @@ import io.gatehouse.proxy.http.GatewayHandler;
 import io.gatehouse.proxy.http.MessagesHandler;
 import io.gatehouse.proxy.http.ModelsHandler;
 import io.gatehouse.proxy.logs.IngestToken;
+import io.gatehouse.proxy.logs.PricingSink;
 import io.gatehouse.proxy.logs.Receivers;
 import io.gatehouse.proxy.provider.Provider;
 import io.gatehouse.proxy.provider.ProviderRegistry;
 import io.gatehouse.proxy.routing.RouteTable;
 import io.gatehouse.proxy.transport.UpstreamClient;
+import io.gatehouse.schemas.pricing.PriceCatalog;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import java.io.IOException;
@@ -73,7 +75,8 @@ public final class GatehouseProxy implements AutoCloseable {
     GatewayHandler root = new GatewayHandler(new ChatCompletionsHandler(routes, upstream, events, resilience, breakers),
         new EmbeddingsHandler(routes, upstream, events),
         new MessagesHandler(routes, upstream, events), new ModelsHandler(config), events,
-        Receivers.of(events, IngestToken.of(config.receivers().ingestToken()), config.receivers().logOnly()));
+        Receivers.of(new PricingSink(events, PriceCatalog.builtIn().withOverrides(config.prices())),
+            IngestToken.of(config.receivers().ingestToken()), config.receivers().logOnly()));
     Undertow built = Undertow.builder()
         .addHttpListener(config.port(), config.host())
         .setWorkerThreads(4) // proxy routes never dispatch to workers: everything runs on IO threads
@@ -172,7 +175,7 @@ public final class GatehouseProxy implements AutoCloseable {
     LOG.info("Failover: up to {} attempts, first token within {} ms, idle stream {} ms, total {} ms; breaker opens "
         + "after {} failures for {} ms", r.maxAttempts(), r.firstToken().toMillis(), r.idleBetweenChunks().toMillis(),
         r.total().toMillis(), r.breakerFailures(), r.breakerCooldown().toMillis());
-    LOG.info("Prices: built-in catalog {}{}", io.gatehouse.schemas.pricing.PriceCatalog.builtIn().version(),
+    LOG.info("Prices: built-in catalog {}{}", PriceCatalog.builtIn().version(),
         config.prices().isEmpty() ? "" : " + overrides for " + String.join(", ", config.prices().keySet()));
     GatehouseConfig.EventsSettings ev = config.events();
     LOG.info("Event spool: {} (up to {} bytes, fsync {})", ev.spool().dir().toAbsolutePath(), ev.spool().maxBytes(),

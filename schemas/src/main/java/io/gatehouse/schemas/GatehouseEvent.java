@@ -104,6 +104,16 @@ public record GatehouseEvent(
     return new Builder();
   }
 
+  /** This event with its cost set (e.g. priced after it was built, for events that arrive as logs). */
+  public GatehouseEvent withCost(Double costUsd, String priceVersion) {
+    return new GatehouseEvent(eventId, schemaVersion, source, tsStartMs, tsFirstTokenMs, tsEndMs, ttftMs, durationMs,
+        upstreamMs, overheadUs, endpoint, modelRequested, model, provider, deployment, stream, params, prompt,
+        promptHash, status, finishReason, completion, errorClass, errorMessage, inputTokens, outputTokens,
+        cachedInputTokens, cacheWriteTokens, reasoningTokens, costUsd, costSavedUsd, priceVersion, virtualKeyId,
+        team, user, feature, environment, tags, traceId, spanId, sessionId, route, attempts, fallbackUsed,
+        cacheResult, experiment, variant, promptId, promptVersion);
+  }
+
   /**
    * Mutable builder: the proxy fills it while a request is in flight and calls {@link #build()} once
    * at the end. Not thread-safe; one builder belongs to one request.
