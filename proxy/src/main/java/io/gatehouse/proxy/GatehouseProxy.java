@@ -75,7 +75,7 @@ public final class GatehouseProxy implements AutoCloseable {
     GatewayHandler root = new GatewayHandler(new ChatCompletionsHandler(routes, upstream, events, resilience, breakers),
         new EmbeddingsHandler(routes, upstream, events),
         new MessagesHandler(routes, upstream, events), new ModelsHandler(config), events,
-        Receivers.of(new PricingSink(events, PriceCatalog.builtIn().withOverrides(config.prices())),
+        Receivers.of(new PricingSink(events, providers.prices()),
             IngestToken.of(config.receivers().ingestToken()), config.receivers().logOnly()));
     Undertow built = Undertow.builder()
         .addHttpListener(config.port(), config.host())

@@ -18,14 +18,10 @@ import io.gatehouse.proxy.routing.RouteTable;
 import io.gatehouse.proxy.transport.UpstreamClient;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
-import io.undertow.util.SameThreadExecutor;
-import java.io.IOException;
 import java.util.Iterator;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xnio.IoUtils;
 
 /**
  * {@code POST /v1/chat/completions}: the ordered stages of one request. Read the body asynchronously →
@@ -61,50 +57,16 @@ public final class ChatCompletionsHandler implements HttpHandler {
   public void handleRequest(HttpServerExchange exchange) {
     CallRecord record = new CallRecord(events, ENDPOINT);
     GatewayHandler.tagRequestId(exchange, record.eventId());
-    exchange.getRequestReceiver().receiveFullBytes(
-        (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> {
-          try {
-            onBody(ex, record, body);
-          } catch (RuntimeException e) {
-            internalError(ex, record, e);
-          }
-        }),
-        (ex, error) -> {
-          if (error instanceof RequestTooBigException) {
-            reject(ex, record, 413, null, "request_too_large", "The request body is larger than "
-                + (GatewayHandler.MAX_REQUEST_BYTES >> 20) + " MB.");
-          } else {
-            record.event().stream(false);
-            record.error(400, "client_error", "Reading the request body failed: " + error.getMessage());
-            record.finish(400, null);
-            IoUtils.safeClose(ex.getConnection());
-          }
-        });
+    OpenAiRequestBody.receive(exchange, record, this::onBody);
   }
 
   private void onBody(HttpServerExchange exchange, CallRecord record, byte[] body) {
-    // Header attribution first, so that even a request whose body is unreadable is attributed.
-    Attribution.from(exchange.getRequestHeaders(), null).applyTo(record.event());
-    JsonNode parsed;
-    try {
-      parsed = JSON.readTree(body);
-    } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
-          + e.getLocation().getColumnNr();
-      reject(exchange, record, 400, null, "invalid_json", "The request body is not valid JSON" + where + ": "
-          + e.getOriginalMessage() + ". Send a JSON object such as {\"model\": \"openai/gpt-4o-mini\", "
-          + "\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}.");
-      return;
-    } catch (IOException e) {
-      reject(exchange, record, 400, null, "invalid_json", "The request body could not be read as JSON.");
+    ObjectNode request = OpenAiRequestBody.parseObject(exchange, record, body, " Send a JSON object such as "
+        + "{\"model\": \"openai/gpt-4o-mini\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}.",
+        "The request body must be a JSON object with \"model\" and \"messages\".");
+    if (request == null) {
       return;
     }
-    if (parsed == null || !parsed.isObject()) {
-      reject(exchange, record, 400, null, "invalid_json", "The request body must be a JSON object with "
-          + "\"model\" and \"messages\".");
-      return;
-    }
-    ObjectNode request = (ObjectNode) parsed;
     Attribution attribution = Attribution.from(exchange.getRequestHeaders(), request);
     attribution.applyTo(record.event());
     boolean stream = request.path("stream").asBoolean(false);

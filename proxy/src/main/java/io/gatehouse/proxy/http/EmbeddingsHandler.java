@@ -18,10 +18,6 @@ import io.gatehouse.proxy.transport.UpstreamClient;
 import io.gatehouse.proxy.transport.UpstreamRequest;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
-import io.undertow.util.SameThreadExecutor;
-import java.io.IOException;
-import org.xnio.IoUtils;
 
 /**
  * {@code POST /v1/embeddings}: OpenAI's embeddings API as a passthrough to a provider of type
@@ -54,47 +50,15 @@ public final class EmbeddingsHandler implements HttpHandler {
     CallRecord record = new CallRecord(events, ENDPOINT);
     GatewayHandler.tagRequestId(exchange, record.eventId());
     record.event().stream(false);
-    exchange.getRequestReceiver().receiveFullBytes(
-        (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> {
-          try {
-            onBody(ex, record, body);
-          } catch (RuntimeException e) {
-            internalError(ex, record, e);
-          }
-        }),
-        (ex, error) -> {
-          if (error instanceof RequestTooBigException) {
-            reject(ex, record, 413, null, "request_too_large", "The request body is larger than "
-                + (GatewayHandler.MAX_REQUEST_BYTES >> 20) + " MB.");
-          } else {
-            record.error(400, "client_error", "Reading the request body failed: " + error.getMessage());
-            record.finish(400, null);
-            IoUtils.safeClose(ex.getConnection());
-          }
-        });
+    OpenAiRequestBody.receive(exchange, record, this::onBody);
   }
 
   private void onBody(HttpServerExchange exchange, CallRecord record, byte[] body) {
-    Attribution.from(exchange.getRequestHeaders(), null).applyTo(record.event());
-    JsonNode parsed;
-    try {
-      parsed = JSON.readTree(body);
-    } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
-          + e.getLocation().getColumnNr();
-      reject(exchange, record, 400, null, "invalid_json", "The request body is not valid JSON" + where + ": "
-          + e.getOriginalMessage() + "." + EXAMPLE);
-      return;
-    } catch (IOException e) {
-      reject(exchange, record, 400, null, "invalid_json", "The request body could not be read as JSON.");
+    ObjectNode request = OpenAiRequestBody.parseObject(exchange, record, body, EXAMPLE,
+        "The request body must be a JSON object with \"model\" and \"input\"." + EXAMPLE);
+    if (request == null) {
       return;
     }
-    if (parsed == null || !parsed.isObject()) {
-      reject(exchange, record, 400, null, "invalid_json", "The request body must be a JSON object with \"model\" "
-          + "and \"input\"." + EXAMPLE);
-      return;
-    }
-    ObjectNode request = (ObjectNode) parsed;
     Attribution.from(exchange.getRequestHeaders(), request).applyTo(record.event());
     JsonNode input = request.get("input");
     ObjectNode params = request.objectNode().setAll(request); // shallow: shares the nodes

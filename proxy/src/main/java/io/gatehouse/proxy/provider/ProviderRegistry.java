@@ -12,14 +12,20 @@ import java.util.Optional;
 /** All configured providers by name, in configuration order. Immutable after construction. */
 public final class ProviderRegistry {
   private final Map<String, Provider> providers;
+  private final PriceCatalog prices;
 
   public ProviderRegistry(GatehouseConfig config) {
     Map<String, Provider> map = new LinkedHashMap<>();
-    PriceCatalog prices = PriceCatalog.builtIn().withOverrides(config.prices());
+    this.prices = PriceCatalog.builtIn().withOverrides(config.prices());
     for (ProviderConfig p : config.providers().values()) {
       map.put(p.name(), new Provider(p, prices));
     }
     this.providers = Collections.unmodifiableMap(map);
+  }
+
+  /** The built-in catalog with the configuration's price overrides: what every event is priced with. */
+  public PriceCatalog prices() {
+    return prices;
   }
 
   public Optional<Provider> get(String name) {
