@@ -32,8 +32,8 @@ import java.util.Map;
  * {@code trace_id} → trace id; {@code cache_hit} → cache result ({@code exact}/{@code miss}: LiteLLM
  * does not say which kind of cache answered).
  *
- * <p>Not taken: {@code response_cost} (Gatehouse prices calls from its own catalog; until it exists
- * cost is null), the key's hash, {@code api_base}, {@code requester_ip_address}. A failed call's
+ * <p>Not taken: {@code response_cost} (Gatehouse prices every call from its own catalog, in
+ * {@link PricingSink}), the key's hash, {@code api_base}, {@code requester_ip_address}. A failed call's
  * token counts, which LiteLLM reports as 0, are recorded as unknown (null).
  *
  * <p>Stateless and thread-safe.

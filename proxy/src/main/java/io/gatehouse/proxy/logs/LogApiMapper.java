@@ -39,9 +39,8 @@ import java.util.Set;
  * of the body, as on the proxy; a log's own {@code attribution} wins field by field. A {@code traceparent}
  * header is not used: it is the logging request's trace, not the logged call's.
  *
- * <p>Tokens come from the response's {@code usage}; when it is absent they stay null (unknown), never
- * estimated: an estimate is not what the provider bills. Cost stays null until the price catalog
- * exists. A body with one invalid log is refused whole (400, the message names the log).
+ * <p>Tokens come from the response's {@code usage}; when it is absent, {@link PricingSink} counts them
+ * from the prompt and completion and tags the event {@code gatehouse.tokens=estimated}. A body with one invalid log is refused whole (400, the message names the log).
  *
  * <p>Stateless and thread-safe.
  */

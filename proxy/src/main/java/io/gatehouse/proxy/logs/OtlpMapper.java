@@ -47,8 +47,8 @@ import java.util.TreeMap;
  * team, feature; {@code deployment.environment.name} → environment; {@code gatehouse.tags.<k>} → tags.
  * Span attributes win over resource attributes.
  *
- * <p>No time to first token (the conventions put it in metrics, not spans), no cost (no price catalog
- * yet), no token estimates. Stateless and thread-safe.
+ * <p>No time to first token (the conventions put it in metrics, not spans). Cost, and token counts a
+ * span lacks, are filled in by {@link PricingSink}. Stateless and thread-safe.
  */
 final class OtlpMapper {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;

@@ -43,4 +43,33 @@ class PricingSinkTest {
     assertThat(out).extracting(GatehouseEvent::costUsd).containsExactly(0.5, null, null);
     assertThat(out.get(0).priceVersion()).isNull();
   }
+
+  @Test
+  void countsTokensOfASuccessfulCallLoggedWithoutUsageAndPricesThem() throws Exception {
+    com.fasterxml.jackson.databind.JsonNode prompt = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        "[{\"role\":\"system\",\"content\":\"You are terse.\"},"
+            + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Name three primes.\"}]}]");
+    sink.publish(GatehouseEvent.builder().eventId("01900000-0000-7000-8000-000000000002").source("log_api")
+        .provider("openai").model("gpt-4o-mini").status(200).prompt(prompt).completion("hello world")
+        .tags(Map.of("team", "search")).build());
+    GatehouseEvent e = out.get(0);
+    // o200k_base: "system\nYou are terse.\n" = 6, "user\nName three primes.\n" = 6, plus 3 per message and 3
+    // for the reply's priming; "hello world" = 2
+    assertThat(e.inputTokens()).isEqualTo(21L);
+    assertThat(e.outputTokens()).isEqualTo(2L);
+    assertThat(e.tags()).containsEntry("gatehouse.tokens", "estimated").containsEntry("team", "search");
+    assertThat(e.costUsd()).isCloseTo((21 * 0.15 + 2 * 0.60) / 1e6, Offset.offset(1e-12));
+  }
+
+  @Test
+  void neverEstimatesFailuresReportedCountsOrCallsWithoutText() {
+    sink.publish(GatehouseEvent.builder().eventId("01900000-0000-7000-8000-000000000003").source("log_api")
+        .provider("openai").model("gpt-4o-mini").status(429).completion("rate limited").build());
+    sink.publish(GatehouseEvent.builder().eventId("01900000-0000-7000-8000-000000000004").source("log_api")
+        .provider("openai").model("gpt-4o-mini").status(200).build());
+    sink.publish(GatehouseEvent.builder().eventId("01900000-0000-7000-8000-000000000005").source("log_api")
+        .provider("openai").model("gpt-4o-mini").status(200).completion("a b c").outputTokens(99L).build());
+    assertThat(out).extracting(GatehouseEvent::outputTokens).containsExactly(null, null, 99L);
+    assertThat(out).allSatisfy(e -> assertThat(e.tags()).doesNotContainKey("gatehouse.tokens"));
+  }
 }
