@@ -1,0 +1,132 @@
+package io.gatehouse.proxy.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gatehouse.schemas.Topics;
+import io.gatehouse.testsupport.fake.FakeOpenAiProvider;
+import io.gatehouse.testsupport.kafka.KafkaBroker;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The proxy as a real process, killed with SIGKILL while Kafka is down and its events wait in the
+ * spool: a new process on the same spool directory delivers every one of them once the broker is back.
+ * No shutdown hook runs on SIGKILL, so only what reached the spool files can survive — which is the
+ * promise being tested (the spool's fsync policy is about power cuts, not process crashes: a killed
+ * process's writes are already in the page cache).
+ */
+class SpoolCrashTest {
+  private static final int REQUESTS = 60;
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
+
+  @TempDir Path dir;
+
+  @Test
+  void eventsSpooledByAKilledProxyArriveAfterItsRestart() throws Exception {
+    Path spool = dir.resolve("spool");
+    try (KafkaBroker kafka = KafkaBroker.start(); FakeOpenAiProvider fake = FakeOpenAiProvider.builder().start()) {
+      kafka.createTopic(Topics.EVENTS_V1, 1);
+      kafka.stopBroker();
+      int port = freePort();
+      Map<String, String> env = Map.of("OPENAI_API_KEY", "sk-test-crash", "OPENAI_BASE_URL", fake.baseUrl(),
+          "GATEHOUSE_PORT", Integer.toString(port), "GATEHOUSE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+          "GATEHOUSE_SPOOL_DIR", spool.toString());
+
+      List<String> ids = new ArrayList<>();
+      Process first = startProxy(env, dir.resolve("first.log"), port);
+      try {
+        for (int i = 0; i < REQUESTS; i++) {
+          HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                  + "/v1/chat/completions")).header("content-type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"openai/gpt-4o-mini\",\"messages\":"
+                  + "[{\"role\":\"user\",\"content\":\"question " + i + "\"}]}")).build(),
+              HttpResponse.BodyHandlers.ofString());
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+          ids.add(r.headers().firstValue("x-gatehouse-request-id").orElseThrow());
+        }
+        awaitSpooled(spool, ids);
+      } finally {
+        first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+        assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      }
+      assertThat(first.exitValue()).isEqualTo(137);
+
+      kafka.startBroker();
+      Process second = startProxy(env, dir.resolve("second.log"), port);
+      try (TopicReader reader = new TopicReader(kafka.bootstrapServers(), Topics.EVENTS_V1)) {
+        reader.awaitAll(ids, WAIT);
+      } finally {
+        second.destroy();
+        second.waitFor(20, TimeUnit.SECONDS);
+      }
+      assertThat(Files.readString(dir.resolve("second.log"))).contains("from an earlier run");
+    }
+  }
+
+  /** Polls the spool files (read-only, as the restarted process will) until they hold every id. */
+  private static void awaitSpooled(Path spool, List<String> ids) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    List<String> seen = List.of();
+    while (System.nanoTime() < deadline) {
+      try {
+        seen = SpoolFiles.keys(spool);
+      } catch (IOException | RuntimeException e) {
+        seen = List.of(); // the writer is mid-record; read again
+      }
+      if (new LinkedHashSet<>(seen).containsAll(ids)) {
+        return;
+      }
+      Thread.sleep(50); // polling interval of a deadline loop
+    }
+    throw new AssertionError("the spool holds " + seen.size() + " of " + ids.size() + " events");
+  }
+
+  private static Process startProxy(Map<String, String> env, Path log, int port) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.gatehouse.proxy.GatehouseProxy");
+    pb.environment().keySet().removeIf(k -> k.startsWith("GATEHOUSE_") || k.startsWith("OPENAI_")
+        || k.startsWith("ANTHROPIC_") || k.startsWith("GEMINI_") || k.startsWith("AZURE_OPENAI_"));
+    pb.environment().putAll(env);
+    pb.redirectErrorStream(true).redirectOutput(log.toFile());
+    Process p = pb.start();
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        throw new AssertionError("the proxy exited with " + p.exitValue() + ":\n" + Files.readString(log));
+      }
+      try {
+        if (HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return p;
+        }
+      } catch (IOException notYetListening) {
+        // poll again
+      }
+      Thread.sleep(50); // polling interval of a deadline loop
+    }
+    p.destroyForcibly();
+    throw new AssertionError("the proxy did not answer /health within " + WAIT + ":\n" + Files.readString(log));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
