@@ -22,6 +22,11 @@ class AnthropicContractTest extends ChatAdapterContractTest {
   }
 
   @Override
+  protected Double cachedCostUsd() {
+    return 0.0029058; // claude-sonnet-4-5: 100 × $3/M + 1,536 read × $0.30/M + 412 written × $3.75/M + 40 × $15/M
+  }
+
+  @Override
   protected Double textCostUsd() {
     return 0.000171; // claude-sonnet-4-5: 12 × $3/M + 9 × $15/M
   }

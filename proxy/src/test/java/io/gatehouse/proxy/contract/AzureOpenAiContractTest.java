@@ -27,6 +27,11 @@ class AzureOpenAiContractTest extends ChatAdapterContractTest {
   }
 
   @Override
+  protected Double cachedCostUsd() {
+    return 0.0036; // gpt-4o: 512 × $2.50/M + 1,536 cached × $1.25/M + 40 × $10/M
+  }
+
+  @Override
   protected Double textCostUsd() {
     return 0.00012; // gpt-4o at OpenAI list price: 12 × $2.50/M + 9 × $10/M
   }

@@ -86,6 +86,13 @@ public abstract class ChatAdapterContractTest {
   protected abstract Double textCostUsd();
 
   /**
+   * What the {@code cached} answer costs, computed by hand from the provider's list prices: a 2,048-token
+   * prompt of which 1,536 were read from the provider's prompt cache (Anthropic: 100 plain, 1,536 read,
+   * 412 written), and 40 completion tokens. Null when the catalog has no price for the model.
+   */
+  protected abstract Double cachedCostUsd();
+
+  /**
    * Checks the request the provider received for fixture model {@code fxModel}: path, query, auth
    * header, how the stream flag travels.
    */
@@ -194,6 +201,38 @@ public abstract class ChatAdapterContractTest {
     assertThat(e.completion()).isEqualTo(TEXT);
     assertThat(e.ttftMs()).isNotNull().isLessThanOrEqualTo(e.durationMs());
     assertTextCost(e); // a stream is priced from its final usage like a JSON answer
+  }
+
+  @Test
+  void cachedPromptTokensCostTheSameStreamedOrNot() {
+    HttpResponseFor<ChatCompletion> plain = sdk.chat().completions().withRawResponse().create(
+        ChatCompletionCreateParams.builder().model("p/fx-cached").addUserMessage("Hi").build());
+    assertThat(plain.parse().usage().orElseThrow().promptTokens()).isEqualTo(2048);
+    HttpResponseFor<StreamResponse<ChatCompletionChunk>> streamed = sdk.chat().completions().withRawResponse()
+        .createStreaming(ChatCompletionCreateParams.builder().model("p/fx-cached").addUserMessage("Hi")
+            .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build());
+    List<Long> cachedSeen = new ArrayList<>();
+    try (StreamResponse<ChatCompletionChunk> stream = streamed.parse()) {
+      stream.stream().forEach(c -> c.usage().ifPresent(u -> cachedSeen.add(
+          u.promptTokensDetails().flatMap(d -> d.cachedTokens()).orElse(-1L))));
+    }
+    assertThat(cachedSeen).as("the client sees the cached tokens in the stream's usage").containsExactly(1536L);
+
+    GatehouseEvent a = event(plain.headers());
+    GatehouseEvent b = event(streamed.headers());
+    for (GatehouseEvent e : List.of(a, b)) {
+      assertThat(e.inputTokens()).isEqualTo(2048);
+      assertThat(e.cachedInputTokens()).isEqualTo(1536);
+      assertThat(e.outputTokens()).isEqualTo(40);
+    }
+    assertThat(b.cacheWriteTokens()).isEqualTo(a.cacheWriteTokens());
+    if (cachedCostUsd() == null) {
+      assertThat(a.costUsd()).isNull();
+      assertThat(b.costUsd()).isNull();
+    } else {
+      assertThat(a.costUsd()).isCloseTo(cachedCostUsd(), Offset.offset(1e-12));
+      assertThat(b.costUsd()).isEqualTo(a.costUsd());
+    }
   }
 
   @Test

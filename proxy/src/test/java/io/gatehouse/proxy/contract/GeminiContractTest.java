@@ -26,6 +26,11 @@ class GeminiContractTest extends ChatAdapterContractTest {
   }
 
   @Override
+  protected Double cachedCostUsd() {
+    return 0.00029968; // gemini-2.5-flash: 512 × $0.30/M + 1,536 cached × $0.03/M + 40 × $2.50/M
+  }
+
+  @Override
   protected Double textCostUsd() {
     return 0.0000261; // gemini-2.5-flash: 12 × $0.30/M + 9 × $2.50/M
   }

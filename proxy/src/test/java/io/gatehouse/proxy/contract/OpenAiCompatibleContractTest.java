@@ -27,6 +27,11 @@ class OpenAiCompatibleContractTest extends ChatAdapterContractTest {
   }
 
   @Override
+  protected Double cachedCostUsd() {
+    return null; // no list price for a self-hosted model
+  }
+
+  @Override
   protected Double textCostUsd() {
     return null; // a self-hosted model has no list price unless the config gives one
   }

@@ -22,6 +22,11 @@ class OpenAiContractTest extends ChatAdapterContractTest {
   }
 
   @Override
+  protected Double cachedCostUsd() {
+    return 0.000216; // gpt-4o-mini: 512 × $0.15/M + 1,536 cached × $0.075/M + 40 × $0.60/M
+  }
+
+  @Override
   protected Double textCostUsd() {
     return 0.0000072; // 2024-07-18 = gpt-4o-mini: 12 × $0.15/M + 9 × $0.60/M
   }
