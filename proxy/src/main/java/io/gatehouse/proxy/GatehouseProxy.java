@@ -15,6 +15,12 @@ import io.gatehouse.proxy.http.EmbeddingsHandler;
 import io.gatehouse.proxy.http.GatewayHandler;
 import io.gatehouse.proxy.http.MessagesHandler;
 import io.gatehouse.proxy.http.ModelsHandler;
+import io.gatehouse.proxy.http.OpsHandler;
+import io.gatehouse.proxy.metrics.GatehouseMeters;
+import io.gatehouse.proxy.metrics.RequestMetrics;
+import io.undertow.Handlers;
+import io.undertow.server.handlers.GracefulShutdownHandler;
+import java.util.concurrent.TimeUnit;
 import io.gatehouse.proxy.logs.IngestToken;
 import io.gatehouse.proxy.logs.PricingSink;
 import io.gatehouse.proxy.logs.Receivers;
@@ -52,6 +58,10 @@ public final class GatehouseProxy implements AutoCloseable {
   private final UpstreamClient upstream;
   private final Undertow server;
   private final int port;
+  private final GatehouseMeters meters;
+  private final GracefulShutdownHandler inFlight;
+  private volatile boolean draining;
+  private boolean closed;
 
   private GatehouseProxy(GatehouseConfig config) {
     this.config = config;
@@ -72,17 +82,20 @@ public final class GatehouseProxy implements AutoCloseable {
     this.upstream = new UpstreamClient(resilience.connect(), resilience.total());
     this.breakers = new Breakers(resilience.breakerFailures(), resilience.breakerCooldown(),
         resilience.breakerMaxCooldown(), System::nanoTime);
-    GatewayHandler root = new GatewayHandler(new ChatCompletionsHandler(routes, upstream, events, resilience, breakers),
-        new EmbeddingsHandler(routes, upstream, events),
-        new MessagesHandler(routes, upstream, events), new ModelsHandler(config), events,
-        Receivers.of(new PricingSink(events, providers.prices()),
+    this.meters = new GatehouseMeters().bind(events).bind(breakers);
+    RequestMetrics metered = new RequestMetrics(events, meters.registry());
+    GatewayHandler root = new GatewayHandler(new ChatCompletionsHandler(routes, upstream, metered, resilience, breakers),
+        new EmbeddingsHandler(routes, upstream, metered),
+        new MessagesHandler(routes, upstream, metered), new ModelsHandler(config), metered,
+        Receivers.of(metered.logs(new PricingSink(events, providers.prices())),
             IngestToken.of(config.receivers().ingestToken()), config.receivers().logOnly()));
+    this.inFlight = Handlers.gracefulShutdown(root);
     Undertow built = Undertow.builder()
         .addHttpListener(config.port(), config.host())
-        .setWorkerThreads(4) // proxy routes never dispatch to workers: everything runs on IO threads
+        .setWorkerThreads(4) // proxy routes never dispatch to workers (only /metrics does): IO threads do the work
         .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, GatewayHandler.MAX_REQUEST_BYTES)
         .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, true)
-        .setHandler(root)
+        .setHandler(new OpsHandler(meters, () -> draining, inFlight))
         .build();
     try {
       built.start();
@@ -142,8 +155,35 @@ public final class GatehouseProxy implements AutoCloseable {
     return events.spoolBytes();
   }
 
+  /** The meters {@code GET /metrics} shows. */
+  public GatehouseMeters meters() {
+    return meters;
+  }
+
+  /**
+   * Drains, then stops: readiness turns 503 and new requests are refused (503, retried by the SDKs),
+   * requests in flight — streams included — get up to {@code server.drain_timeout} to finish, then the
+   * server stops and queued events go to Kafka or, failing that, to the spool. Idempotent.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    draining = true;
+    inFlight.shutdown();
+    long start = System.nanoTime();
+    try {
+      if (!inFlight.awaitShutdown(config.drainTimeout().toMillis())) {
+        LOG.warn("Shutdown: requests still in flight after {} s (server.drain_timeout); they are cut off now",
+            config.drainTimeout().toSeconds());
+      } else if (System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(100)) {
+        LOG.info("Shutdown: in-flight requests finished in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     server.stop();
     upstream.close();
     events.close(EVENTS_CLOSE_TIMEOUT);
@@ -152,6 +192,8 @@ public final class GatehouseProxy implements AutoCloseable {
   private void logSummary() {
     LOG.info("Gatehouse proxy listening on http://{}:{} (OpenAI-compatible: POST /v1/chat/completions, "
         + "GET /v1/models, GET /health; Anthropic-native: POST /v1/messages, /v1/messages/count_tokens)", config.host(), port);
+    LOG.info("Operations: GET /metrics (Prometheus), GET /health/live, GET /health/ready; shutdown drains for up to {} s "
+        + "(server.drain_timeout)", config.drainTimeout().toSeconds());
     LOG.info("Configuration: {}", config.configFile() == null
         ? "environment only (set GATEHOUSE_CONFIG to a YAML file for more)" : config.configFile());
     GatehouseConfig.ReceiverSettings receivers = config.receivers();
@@ -204,7 +246,8 @@ public final class GatehouseProxy implements AutoCloseable {
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("Shutting down: flushing events to Kafka, or to the spool what Kafka cannot take (up to {} s)",
+      LOG.info("Shutting down: readiness is 503, in-flight requests get up to {} s to finish, then events go to "
+          + "Kafka, or to the spool what Kafka cannot take (up to {} s)", proxy.config().drainTimeout().toSeconds(),
           EVENTS_CLOSE_TIMEOUT.toSeconds());
       proxy.close();
     }, "gatehouse-shutdown"));

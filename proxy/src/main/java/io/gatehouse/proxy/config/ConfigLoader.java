@@ -89,7 +89,9 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
   private static final Set<String> LONG_CONTEXT_KEYS =
       ordered("threshold", "input", "output", "cached_input", "cache_write", "reasoning");
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
-  private static final Set<String> SERVER_KEYS = ordered("port", "host");
+  /** How long a shutdown waits for in-flight requests (streams included) before it cuts them. */
+  static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  private static final Set<String> SERVER_KEYS = ordered("port", "host", "drain_timeout");
   private static final Set<String> PROVIDER_KEYS = ordered("type", "base_url", "keys", "headers", "api_version");
   private static final Set<String> MODEL_KEYS = ordered("targets", "strategy", "log_bodies");
   private static final Set<String> TARGET_KEYS = ordered("model", "weight");
@@ -149,6 +151,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     // server
     String host = "0.0.0.0";
     int port = DEFAULT_PORT;
+    Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     if (top.hasNonNull("server")) {
       ObjectNode server = r.object(top.get("server"), "server");
       r.keys(server, "server", SERVER_KEYS);
@@ -158,6 +161,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
       if (server.hasNonNull("host")) {
         host = r.string(server.get("host"), "server.host");
       }
+      drainTimeout = r.duration(server, "drain_timeout", "server.drain_timeout", drainTimeout);
     }
     if (blankToNull(env.get("GATEHOUSE_PORT")) != null) {
       port = r.port(new com.fasterxml.jackson.databind.node.TextNode(env.get("GATEHOUSE_PORT")), "GATEHOUSE_PORT");
@@ -285,7 +289,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     GatehouseConfig.EventsSettings eventsSettings = new GatehouseConfig.EventsSettings(
         new GatehouseConfig.SpoolSettings(spoolPath, spoolMaxBytes, fsync), redaction, logBodies, metadataOnlyRoutes);
 
-    return new GatehouseConfig(host, port, Collections.unmodifiableMap(providers),
+    return new GatehouseConfig(host, port, drainTimeout, Collections.unmodifiableMap(providers),
         Collections.unmodifiableMap(models), List.copyOf(rules), Collections.unmodifiableMap(experiments),
         new GatehouseConfig.KafkaSettings(bootstrap, topic), eventsSettings, file, r.resilience(top),
         r.prices(top), receivers(top, r, env));

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
  *
  * @param host interface the HTTP server binds to
  * @param port HTTP port; 0 picks a free one
+ * @param drainTimeout at shutdown, how long in-flight requests (streams included) may take to finish
  * @param providers by name, in definition order (YAML first, then zero-config ones)
  * @param models aliases by name, in definition order
  * @param rules {@code routing.rules}, in order (the first match wins)
@@ -26,6 +27,7 @@ import java.util.regex.Pattern;
 public record GatehouseConfig(
     String host,
     int port,
+    java.time.Duration drainTimeout,
     Map<String, ProviderConfig> providers,
     Map<String, ModelAlias> models,
     List<RoutingRule> rules,
