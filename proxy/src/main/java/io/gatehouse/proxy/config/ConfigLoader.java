@@ -46,7 +46,7 @@ import java.util.regex.PatternSyntaxException;
  *       {@code OPENAI_API_VERSION}) provider {@code azure}, {@code GEMINI_API_KEY} (or
  *       {@code GOOGLE_API_KEY}) / {@code GEMINI_BASE_URL} provider {@code gemini} — the variables the
  *       providers' own SDKs read — unless the file defines a provider of that name.
- *   <li>Environment wins over the file: {@code GATEHOUSE_PORT}, {@code GATEHOUSE_KAFKA_BOOTSTRAP},
+ *   <li>Environment wins over the file: {@code GATEHOUSE_PORT}, {@code GATEHOUSE_KAFKA_BOOTSTRAP}, {@code GATEHOUSE_KAFKA_TOPIC},
  *       {@code GATEHOUSE_SPOOL_DIR}, {@code GATEHOUSE_LOG_ONLY}, {@code GATEHOUSE_INGEST_TOKEN}.
  * </ul>
  *
@@ -276,6 +276,9 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     }
     if (blankToNull(env.get("GATEHOUSE_KAFKA_BOOTSTRAP")) != null) {
       bootstrap = env.get("GATEHOUSE_KAFKA_BOOTSTRAP").strip();
+    }
+    if (blankToNull(env.get("GATEHOUSE_KAFKA_TOPIC")) != null) {
+      topic = env.get("GATEHOUSE_KAFKA_TOPIC").strip(); // the same variable ingest reads
     }
     if (blankToNull(env.get("GATEHOUSE_SPOOL_DIR")) != null) {
       spoolDir = env.get("GATEHOUSE_SPOOL_DIR").strip();
