@@ -18,6 +18,7 @@ import io.gatehouse.proxy.http.ModelsHandler;
 import io.gatehouse.proxy.http.OpsHandler;
 import io.gatehouse.proxy.metrics.GatehouseMeters;
 import io.gatehouse.proxy.metrics.RequestMetrics;
+import io.gatehouse.proxy.tracing.Tracing;
 import io.undertow.Handlers;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +60,7 @@ public final class GatehouseProxy implements AutoCloseable {
   private final Undertow server;
   private final int port;
   private final GatehouseMeters meters;
+  private final Tracing tracing;
   private final GracefulShutdownHandler inFlight;
   private volatile boolean draining;
   private boolean closed;
@@ -83,10 +85,11 @@ public final class GatehouseProxy implements AutoCloseable {
     this.breakers = new Breakers(resilience.breakerFailures(), resilience.breakerCooldown(),
         resilience.breakerMaxCooldown(), System::nanoTime);
     this.meters = new GatehouseMeters().bind(events).bind(breakers);
+    this.tracing = Tracing.of(config.tracing());
     RequestMetrics metered = new RequestMetrics(events, meters.registry());
-    GatewayHandler root = new GatewayHandler(new ChatCompletionsHandler(routes, upstream, metered, resilience, breakers),
-        new EmbeddingsHandler(routes, upstream, metered),
-        new MessagesHandler(routes, upstream, metered), new ModelsHandler(config), metered,
+    GatewayHandler root = new GatewayHandler(new ChatCompletionsHandler(routes, upstream, metered, resilience, breakers,
+        tracing), new EmbeddingsHandler(routes, upstream, metered, tracing),
+        new MessagesHandler(routes, upstream, metered, tracing), new ModelsHandler(config), metered,
         Receivers.of(metered.logs(new PricingSink(events, providers.prices())),
             IngestToken.of(config.receivers().ingestToken()), config.receivers().logOnly()));
     this.inFlight = Handlers.gracefulShutdown(root);
@@ -186,6 +189,7 @@ public final class GatehouseProxy implements AutoCloseable {
     }
     server.stop();
     upstream.close();
+    tracing.close();
     events.close(EVENTS_CLOSE_TIMEOUT);
   }
 
@@ -194,6 +198,9 @@ public final class GatehouseProxy implements AutoCloseable {
         + "GET /v1/models, GET /health; Anthropic-native: POST /v1/messages, /v1/messages/count_tokens)", config.host(), port);
     LOG.info("Operations: GET /metrics (Prometheus), GET /health/live, GET /health/ready; shutdown drains for up to {} s "
         + "(server.drain_timeout)", config.drainTimeout().toSeconds());
+    LOG.info("Tracing: {}", tracing.enabled() ? "OTLP to " + tracing.endpoint() + " (sampling "
+        + config.tracing().sampleRatio() + ", service.name " + config.tracing().serviceName() + ")"
+        : "off (set tracing.otlp_endpoint or OTEL_EXPORTER_OTLP_ENDPOINT); client traceparent headers are passed upstream");
     LOG.info("Configuration: {}", config.configFile() == null
         ? "environment only (set GATEHOUSE_CONFIG to a YAML file for more)" : config.configFile());
     GatehouseConfig.ReceiverSettings receivers = config.receivers();

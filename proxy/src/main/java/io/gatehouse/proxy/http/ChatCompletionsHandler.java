@@ -15,6 +15,7 @@ import io.gatehouse.proxy.pipeline.CallRecord;
 import io.gatehouse.proxy.provider.openai.OpenAiChat;
 import io.gatehouse.proxy.routing.RouteFacts;
 import io.gatehouse.proxy.routing.RouteTable;
+import io.gatehouse.proxy.tracing.Tracing;
 import io.gatehouse.proxy.transport.UpstreamClient;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -41,9 +42,11 @@ public final class ChatCompletionsHandler implements HttpHandler {
   private final Resilience resilience;
   private final Breakers breakers;
   private final Backoff backoff;
+  private final Tracing tracing;
 
   public ChatCompletionsHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Resilience resilience,
-      Breakers breakers) {
+      Breakers breakers, Tracing tracing) {
+    this.tracing = tracing;
     this.routes = routes;
     this.upstream = upstream;
     this.events = events;
@@ -56,6 +59,7 @@ public final class ChatCompletionsHandler implements HttpHandler {
   @Override
   public void handleRequest(HttpServerExchange exchange) {
     CallRecord record = new CallRecord(events, ENDPOINT);
+    record.trace(tracing.start(ENDPOINT, exchange.getRequestHeaders()));
     GatewayHandler.tagRequestId(exchange, record.eventId());
     OpenAiRequestBody.receive(exchange, record, this::onBody);
   }

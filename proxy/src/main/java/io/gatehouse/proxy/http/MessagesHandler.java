@@ -14,6 +14,7 @@ import io.gatehouse.proxy.provider.ModelPatch;
 import io.gatehouse.proxy.provider.Provider;
 import io.gatehouse.proxy.provider.anthropic.AnthropicAdapter;
 import io.gatehouse.proxy.routing.RouteTable;
+import io.gatehouse.proxy.tracing.Tracing;
 import io.gatehouse.proxy.transport.UpstreamClient;
 import io.gatehouse.proxy.transport.UpstreamRequest;
 import io.undertow.server.HttpHandler;
@@ -50,8 +51,10 @@ public final class MessagesHandler implements HttpHandler {
   private final RouteTable routes;
   private final UpstreamClient upstream;
   private final EventSink events;
+  private final Tracing tracing;
 
-  public MessagesHandler(RouteTable routes, UpstreamClient upstream, EventSink events) {
+  public MessagesHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Tracing tracing) {
+    this.tracing = tracing;
     this.routes = routes;
     this.upstream = upstream;
     this.events = events;
@@ -61,6 +64,7 @@ public final class MessagesHandler implements HttpHandler {
   public void handleRequest(HttpServerExchange exchange) {
     String endpoint = exchange.getRequestPath().equals(COUNT_TOKENS) ? COUNT_TOKENS : ENDPOINT;
     CallRecord record = new CallRecord(events, endpoint);
+    record.trace(tracing.start(endpoint, exchange.getRequestHeaders()));
     GatewayHandler.tagRequestId(exchange, record.eventId());
     exchange.getRequestReceiver().receiveFullBytes(
         (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> {
