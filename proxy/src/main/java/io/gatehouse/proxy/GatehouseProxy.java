@@ -238,6 +238,11 @@ public final class GatehouseProxy implements AutoCloseable {
   }
 
   public static void main(String[] args) {
+    // Undertow logs through jboss-logging, which would pick log4j if one is on the classpath: keep every
+    // line in Gatehouse's own logging (one format, text or JSON)
+    if (System.getProperty("org.jboss.logging.provider") == null) {
+      System.setProperty("org.jboss.logging.provider", "slf4j");
+    }
     GatehouseProxy proxy;
     try {
       proxy = start(System.getenv());

@@ -36,7 +36,8 @@ public final class ProxyProcess implements AutoCloseable {
   public static ProxyProcess start(Map<String, String> env, Path log) throws IOException, InterruptedException {
     int port = env.containsKey("GATEHOUSE_PORT") ? Integer.parseInt(env.get("GATEHOUSE_PORT")) : freePort();
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-cp", System.getProperty("java.class.path"), GatehouseProxy.class.getName());
+        "-Xmx256m", "-Dlogback.configurationFile=logback.xml", // the production logging, not logback-test.xml
+        "-cp", System.getProperty("java.class.path"), GatehouseProxy.class.getName());
     pb.environment().keySet().removeIf(k -> k.startsWith("GATEHOUSE_") || k.startsWith("OPENAI_")
         || k.startsWith("ANTHROPIC_") || k.startsWith("GEMINI_") || k.startsWith("GOOGLE_") || k.startsWith("AZURE_OPENAI_"));
     Map<String, String> all = new HashMap<>(env);

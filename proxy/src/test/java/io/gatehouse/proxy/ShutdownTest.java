@@ -29,6 +29,7 @@ class ShutdownTest {
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
   private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final String PROVIDER_KEY = "sk-test-drain-4e1f9c";
 
   @TempDir Path dir;
 
@@ -38,9 +39,9 @@ class ShutdownTest {
     try (KafkaBroker kafka = KafkaBroker.start();
         FakeOpenAiProvider fake = FakeOpenAiProvider.builder().chunkDelayMs(300).start()) {
       kafka.createTopic(Topics.EVENTS_V1, 1);
-      ProxyProcess proxy = ProxyProcess.start(Map.of("OPENAI_API_KEY", "sk-test-drain", "OPENAI_BASE_URL", fake.baseUrl(),
-          "GATEHOUSE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(), "GATEHOUSE_SPOOL_DIR", dir.resolve("spool").toString()),
-          dir.resolve("proxy.log"));
+      ProxyProcess proxy = ProxyProcess.start(Map.of("OPENAI_API_KEY", PROVIDER_KEY, "OPENAI_BASE_URL", fake.baseUrl(),
+          "GATEHOUSE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(), "GATEHOUSE_SPOOL_DIR", dir.resolve("spool").toString(),
+          "GATEHOUSE_LOG_FORMAT", "json"), dir.resolve("proxy.log"));
       try (proxy) {
         assertThat(get(proxy, "/health/ready").statusCode()).isEqualTo(200);
         HttpResponse<Stream<String>> stream = HTTP.send(HttpRequest.newBuilder(URI.create(proxy.url("/v1/chat/completions")))
@@ -78,7 +79,22 @@ class ShutdownTest {
         assertThat(event.status()).isEqualTo(200);
         assertThat(event.stream()).isTrue();
         assertThat(event.completion()).isEqualTo(text.toString());
-        assertThat(proxy.log()).contains("in-flight requests finished");
+        // structured logs: every line one JSON object, none with the provider key
+        List<String> messages = new java.util.ArrayList<>();
+        for (String line : proxy.log().split("\n")) {
+          com.fasterxml.jackson.databind.JsonNode entry;
+          try {
+            entry = JSON.readTree(line);
+          } catch (java.io.IOException e) {
+            throw new AssertionError("not a JSON log line: " + line, e);
+          }
+          assertThat(entry.path("level").asText()).as(line).isIn("INFO", "WARN", "ERROR");
+          assertThat(entry.path("loggerName").asText()).as(line).isNotEmpty();
+          messages.add(entry.path("formattedMessage").asText());
+        }
+        assertThat(messages).anyMatch(m -> m.startsWith("Gatehouse proxy listening on"))
+            .anyMatch(m -> m.startsWith("Shutdown: in-flight requests finished"));
+        assertThat(proxy.log()).doesNotContain(PROVIDER_KEY);
       }
     }
   }
