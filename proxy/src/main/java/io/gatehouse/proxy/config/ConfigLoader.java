@@ -79,7 +79,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
 
   private static final Set<String> TOP_KEYS =
       ordered("server", "providers", "models", "routing", "experiments", "events", "retries", "timeouts",
-          "breaker", "prices", "receivers");
+          "breaker", "prices", "receivers", "admin", "keys", "budgets", "limits");
   private static final Set<String> RECEIVERS_KEYS = ordered("log_only", "ingest_token");
   private static final Set<String> RETRIES_KEYS = ordered("max_attempts", "backoff", "max_backoff", "max_retry_after");
   private static final Set<String> TIMEOUTS_KEYS = ordered("connect", "first_token", "idle_between_chunks", "total");
@@ -295,7 +295,8 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     return new GatehouseConfig(host, port, drainTimeout, Collections.unmodifiableMap(providers),
         Collections.unmodifiableMap(models), List.copyOf(rules), Collections.unmodifiableMap(experiments),
         new GatehouseConfig.KafkaSettings(bootstrap, topic), eventsSettings, file, r.resilience(top),
-        r.prices(top), receivers(top, r, env));
+        r.prices(top), receivers(top, r, env), io.gatehouse.proxy.keys.AccessConfig.parse(top.get("admin"),
+            top.get("keys"), top.get("budgets"), top.get("limits"), env, (v, path) -> interpolate(v, path, env)));
   }
 
   private static GatehouseConfig.ReceiverSettings receivers(ObjectNode top, Reader r, Map<String, String> env) {

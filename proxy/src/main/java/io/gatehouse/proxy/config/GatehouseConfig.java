@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
  * @param resilience retries, timeouts and circuit breakers
  * @param prices price overrides by {@code provider-or-family/model}, over the built-in catalog
  * @param receivers the log receivers (log-only mode, ingest token)
+ * @param access admin token, virtual key mode, team/user budgets and rate limits
  */
 public record GatehouseConfig(
     String host,
@@ -37,7 +38,8 @@ public record GatehouseConfig(
     String configFile,
     Resilience resilience,
     Map<String, PriceCatalog.Price> prices,
-    ReceiverSettings receivers) {
+    ReceiverSettings receivers,
+    io.gatehouse.proxy.keys.AccessConfig access) {
 
   /**
    * The log receivers ({@code POST /v1/logs}, {@code /v1/traces}, {@code /v1/litellm}), always served.

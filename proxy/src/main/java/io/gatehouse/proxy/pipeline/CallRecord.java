@@ -8,6 +8,7 @@ import io.gatehouse.schemas.EventIds;
 import io.gatehouse.schemas.GatehouseEvent;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The event of one request while it is in flight: identity, clock readings and the builder. Finished
@@ -32,6 +33,7 @@ public final class CallRecord {
   private PriceCatalog prices;
   private String priceProvider;
   private String priceFamily;
+  private Consumer<GatehouseEvent> onFinish;
 
   public CallRecord(EventSink sink, String endpoint) {
     this.sink = sink;
@@ -83,6 +85,11 @@ public final class CallRecord {
     if (firstByteNanos == 0) {
       firstByteNanos = System.nanoTime();
     }
+  }
+
+  /** Called once with the finished event (usage and cost set) just before it is published: budget settlement. */
+  public void onFinish(Consumer<GatehouseEvent> listener) {
+    this.onFinish = listener;
   }
 
   public boolean finished() {
@@ -145,7 +152,11 @@ public final class CallRecord {
     if (!attempts.isEmpty()) {
       event.attempts(List.copyOf(attempts));
     }
-    sink.publish(event.build());
+    GatehouseEvent built = event.build();
+    if (onFinish != null) {
+      onFinish.accept(built);
+    }
+    sink.publish(built);
   }
 
   /** Milliseconds the current upstream attempt took so far (0 when none started). */
