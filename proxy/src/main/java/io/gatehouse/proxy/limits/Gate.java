@@ -78,6 +78,8 @@ public final class Gate {
   private final AtomicLong decisionNanos = new AtomicLong();
   private final AtomicLong decisionMaxNanos = new AtomicLong();
   private volatile long lastOpenWarningMs;
+  /** {@link SpendLog#folded()} when a decision last timed out, or -1: while unchanged, requests do not wait. */
+  private volatile long logDownAt = -1;
 
   /**
    * @param keys null when no key store runs (then every {@code sk-gh-} key is unknown)
@@ -165,11 +167,16 @@ public final class Gate {
     long asked = System.nanoTime();
     Executor io = ioThread;
     log.reserve(reserve, decision -> io.execute(() -> decided(reserve, decision, record, asked, next)));
+    long foldedWhenDown = logDownAt;
+    if (foldedWhenDown >= 0 && log.folded() == foldedWhenDown && log.abandon(reserve.id())) {
+      // the log gave no decision since it last timed out: do not make every request wait for it again
+      failOpen(reserve, record, next);
+      return;
+    }
     ioThread.executeAfter(() -> {
       if (log.abandon(reserve.id())) {
-        failOpen(reserve);
-        settleOnFinish(reserve, record);
-        next.accept(null);
+        logDownAt = log.folded();
+        failOpen(reserve, record, next);
       }
     }, config.decisionTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -188,6 +195,7 @@ public final class Gate {
 
   private void decided(Ledger.Reserve reserve, Ledger.Decision d, CallRecord record, long askedNanos,
       Consumer<Denied> next) {
+    logDownAt = -1;
     long took = System.nanoTime() - askedNanos;
     decisions.incrementAndGet();
     decisionNanos.addAndGet(took);
@@ -261,8 +269,14 @@ public final class Gate {
     return worst == null ? 0 : Ledger.nanos(worst.doubleValue() / 1_000_000d);
   }
 
-  private void failOpen(Ledger.Reserve reserve) {
+  private void failOpen(Ledger.Reserve reserve, CallRecord record, Consumer<Denied> next) {
     failedOpen.incrementAndGet();
+    settleOnFinish(reserve, record);
+    warnOpen(reserve);
+    next.accept(null);
+  }
+
+  private void warnOpen(Ledger.Reserve reserve) {
     long now = clock.getAsLong();
     if (now - lastOpenWarningMs > 10_000) {
       lastOpenWarningMs = now;

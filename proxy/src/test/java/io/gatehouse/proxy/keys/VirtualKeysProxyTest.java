@@ -89,8 +89,12 @@ class VirtualKeysProxyTest {
   }
 
   private static GatehouseProxy replica(String name, String bootstrap) {
+    return replica(name, bootstrap, yaml);
+  }
+
+  private static GatehouseProxy replica(String name, String bootstrap, Path config) {
     return GatehouseProxy.start(Map.of(
-        "GATEHOUSE_CONFIG", yaml.toString(),
+        "GATEHOUSE_CONFIG", config.toString(),
         "GATEHOUSE_PORT", "0",
         "GATEHOUSE_KAFKA_BOOTSTRAP", bootstrap,
         "GATEHOUSE_SPOOL_DIR", dir.resolve("spool-" + name).toString(),
@@ -341,7 +345,7 @@ class VirtualKeysProxyTest {
   @Test
   @Order(8)
   void aKeySurvivesARestartAndIsKnownFromTheSnapshotWhileKafkaIsUnreachable() throws Exception {
-    String secret = createKey(a, "{\"name\": \"survivor\"}").get("key").asText();
+    String secret = createKey(a, "{\"name\": \"survivor\", \"budget\": {\"usd\": 100}}").get("key").asText();
     a.close();
     a = replica("a", kafka.bootstrapServers());
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -351,9 +355,19 @@ class VirtualKeysProxyTest {
     } while (status != 200 && System.nanoTime() < deadline);
     assertThat(status).isEqualTo(200);
     a.close();
-    a = replica("a", "127.0.0.1:1"); // nothing listens: only the local snapshot knows the key
+    Path quick = dir.resolve("quick.yaml");
+    Files.writeString(quick, Files.readString(yaml).replace("decision_timeout: 30s", "decision_timeout: 300ms"));
+    a = replica("a", "127.0.0.1:1", quick); // nothing listens: only the local snapshot knows the key
     assertThat(chat(a, secret).statusCode()).isEqualTo(200);
     assertThat(chat(a, "sk-gh-" + "z".repeat(40)).statusCode()).isEqualTo(401);
+    // the spend log cannot decide: after one timeout, budgeted requests are admitted without waiting (fail open)
+    long t0 = System.nanoTime();
+    for (int i = 0; i < 5; i++) {
+      assertThat(chat(a, secret).statusCode()).isEqualTo(200);
+    }
+    System.out.println("[measure] 5 budgeted requests with Kafka down (after the first timeout): "
+        + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    assertThat(a.gate().failedOpen()).isEqualTo(6);
   }
 
   @Test
@@ -387,6 +401,26 @@ class VirtualKeysProxyTest {
     }
     assertThat(lines).noneMatch(l -> l.contains(ADMIN_TOKEN));
     assertThat(String.join("\n", events)).doesNotContain("sk-gh-").doesNotContain(ADMIN_TOKEN);
+  }
+
+  @Test
+  @Order(10)
+  void measuresWhatTheSpendLogAddsToASequentialRequest() throws Exception {
+    String secret = createKey(b, "{\"budget\": {\"usd\": 1000}, \"rpm\": 1000}").get("key").asText();
+    long[] budgeted = new long[40];
+    long[] open = new long[40];
+    for (int i = 0; i < budgeted.length; i++) {
+      long t0 = System.nanoTime();
+      assertThat(chat(b, secret).statusCode()).isEqualTo(200);
+      budgeted[i] = System.nanoTime() - t0;
+      t0 = System.nanoTime();
+      assertThat(chat(b, null).statusCode()).isEqualTo(200);
+      open[i] = System.nanoTime() - t0;
+    }
+    java.util.Arrays.sort(budgeted);
+    java.util.Arrays.sort(open);
+    System.out.println("[measure] sequential request p50/p90, budgeted key: " + budgeted[20] / 1000 + "/"
+        + budgeted[36] / 1000 + " us; open mode (no log): " + open[20] / 1000 + "/" + open[36] / 1000 + " us");
   }
 
   private static io.undertow.util.HeaderMap headers(String secret) {
