@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -49,8 +50,11 @@ public final class KeyStore implements AutoCloseable {
 
   private final String topic;
   private final Path snapshot;
-  private final KafkaProducer<String, String> producer;
-  private final KafkaConsumer<String, String> consumer;
+  private final Map<String, Object> producerConfig;
+  private final Map<String, Object> consumerConfig;
+  /** Built on the reader thread, so that start() never waits for the Kafka clients. */
+  private final CompletableFuture<KafkaProducer<String, String>> producer = new CompletableFuture<>();
+  private volatile KafkaConsumer<String, String> consumer;
   private final Thread reader;
   private final Map<String, VirtualKey> byHash = new ConcurrentHashMap<>();
   private final Map<String, VirtualKey> byId = new ConcurrentHashMap<>();
@@ -63,22 +67,20 @@ public final class KeyStore implements AutoCloseable {
     this.topic = topic;
     this.snapshot = snapshot;
     loadSnapshot();
-    this.producer = new KafkaProducer<>(Map.of(
+    this.producerConfig = Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ProducerConfig.CLIENT_ID_CONFIG, "gatehouse-keys",
         ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
         ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
         ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000,
-        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000),
-        new StringSerializer(), new StringSerializer());
-    this.consumer = new KafkaConsumer<>(Map.of(
+        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    this.consumerConfig = Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.CLIENT_ID_CONFIG, "gatehouse-keys-reader",
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100),
-        new StringDeserializer(), new StringDeserializer());
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
     this.reader = new Thread(() -> run(bootstrap), "gatehouse-keys-reader");
     reader.setDaemon(true);
     reader.start();
@@ -113,8 +115,9 @@ public final class KeyStore implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     RecordMetadata md;
     try {
-      md = producer.send(new ProducerRecord<>(topic, 0, key.id(), JSON.writeValueAsString(key)))
-          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      md = producer.get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          .send(new ProducerRecord<>(topic, 0, key.id(), JSON.writeValueAsString(key)))
+          .get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException | IOException | RuntimeException e) {
       throw new KeyStoreUnavailable("Kafka did not accept the key change (" + e + ")");
     } catch (InterruptedException e) {
@@ -167,9 +170,13 @@ public final class KeyStore implements AutoCloseable {
   }
 
   private void run(String bootstrap) {
-    KafkaTopics.ensure(bootstrap, topic, 1, Map.of("cleanup.policy", "compact"));
+    producer.complete(new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer()));
+    KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new StringDeserializer());
+    this.consumer = consumer;
     TopicPartition tp = new TopicPartition(topic, 0);
     try {
+      KafkaTopics.ensure(bootstrap, topic, 1, Map.of("cleanup.policy", "compact"));
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
       boolean fromSnapshot = !byId.isEmpty();
@@ -237,12 +244,18 @@ public final class KeyStore implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    consumer.wakeup();
+    KafkaConsumer<String, String> c = consumer;
+    if (c != null) {
+      c.wakeup();
+    }
     try {
       reader.join(3000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    producer.close(Duration.ofSeconds(2));
+    KafkaProducer<String, String> p = producer.getNow(null);
+    if (p != null) {
+      p.close(Duration.ofSeconds(2));
+    }
   }
 }

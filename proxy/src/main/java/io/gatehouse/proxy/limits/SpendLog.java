@@ -46,8 +46,10 @@ public final class SpendLog implements AutoCloseable {
   record LogRecord(Ledger.Reserve reserve, Ledger.Settle settle) {}
 
   private final String topic;
-  private final KafkaProducer<byte[], byte[]> producer;
-  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Map<String, Object> producerConfig;
+  private final Map<String, Object> consumerConfig;
+  private KafkaProducer<byte[], byte[]> producer; // created and used on the sender thread only
+  private volatile KafkaConsumer<byte[], byte[]> consumer; // created and polled on the reader thread
   private final ThreadPoolExecutor sender;
   private final Thread reader;
   private final Ledger ledger;
@@ -58,7 +60,7 @@ public final class SpendLog implements AutoCloseable {
   public SpendLog(String bootstrap, String topic, long holdTtlMs, Duration sendTimeout) {
     this.topic = topic;
     this.ledger = new Ledger(holdTtlMs);
-    this.producer = new KafkaProducer<>(Map.of(
+    this.producerConfig = Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ProducerConfig.CLIENT_ID_CONFIG, "gatehouse-spend",
         ProducerConfig.ACKS_CONFIG, "all",
@@ -66,21 +68,22 @@ public final class SpendLog implements AutoCloseable {
         ProducerConfig.LINGER_MS_CONFIG, 0,
         ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) sendTimeout.toMillis(),
         ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(sendTimeout.toMillis(), 1000) + 30_000,
-        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000),
-        new ByteArraySerializer(), new ByteArraySerializer());
-    this.consumer = new KafkaConsumer<>(Map.of(
+        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
+    this.consumerConfig = Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.CLIENT_ID_CONFIG, "gatehouse-spend-reader",
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100),
-        new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
     this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(50_000),
         r -> {
           Thread t = new Thread(r, "gatehouse-spend-sender");
           t.setDaemon(true);
           return t;
         }, new ThreadPoolExecutor.DiscardPolicy()); // a dropped reservation times out and fails open
+    // Kafka clients are built on their own threads: start() never waits for them (class loading included)
+    sender.execute(() -> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
+        new ByteArraySerializer()));
     this.reader = new Thread(() -> run(bootstrap), "gatehouse-spend-reader");
     reader.setDaemon(true);
     reader.start();
@@ -131,9 +134,12 @@ public final class SpendLog implements AutoCloseable {
   }
 
   private void run(String bootstrap) {
-    KafkaTopics.ensure(bootstrap, topic, 1, Map.of("retention.ms", Long.toString(RETENTION_MS)));
+    KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.consumer = consumer;
     TopicPartition tp = new TopicPartition(topic, 0);
     try {
+      KafkaTopics.ensure(bootstrap, topic, 1, Map.of("retention.ms", Long.toString(RETENTION_MS)));
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
       while (!closed) {
@@ -177,14 +183,21 @@ public final class SpendLog implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    consumer.wakeup();
+    KafkaConsumer<byte[], byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup();
+    }
+    sender.execute(() -> {
+      if (producer != null) {
+        producer.close(Duration.ofSeconds(2));
+      }
+    });
     sender.shutdown();
     try {
-      sender.awaitTermination(2, TimeUnit.SECONDS);
+      sender.awaitTermination(4, TimeUnit.SECONDS);
       reader.join(3000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    producer.close(Duration.ofSeconds(2));
   }
 }
