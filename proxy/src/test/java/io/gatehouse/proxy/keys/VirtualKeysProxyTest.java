@@ -275,6 +275,21 @@ class VirtualKeysProxyTest {
     JsonNode anthropic = JSON.readTree(messages.body());
     assertThat(anthropic.get("type").asText()).isEqualTo("error");
     assertThat(anthropic.get("error").get("type").asText()).isEqualTo("authentication_error");
+    HttpResponse<String> notAllowed = HTTP.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + a.port() + "/v1/messages"))
+        .header("x-api-key", limited).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"claude-3-5-haiku-latest\",\"max_tokens\":5,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(notAllowed.statusCode()).isEqualTo(403);
+    assertThat(JSON.readTree(notAllowed.body()).get("error").get("type").asText()).isEqualTo("permission_error");
+
+    HttpResponse<String> embeddings = HTTP.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + a.port() + "/v1/embeddings"))
+        .header("Authorization", "Bearer " + expired).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"fake/text-embedding-3-small\",\"input\":\"hi\"}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(embeddings.statusCode()).isEqualTo(401);
+    assertThat(error(embeddings).get("code").asText()).isEqualTo("invalid_api_key");
   }
 
   @Test
@@ -390,6 +405,12 @@ class VirtualKeysProxyTest {
     }
     assertThat(events).hasSizeGreaterThanOrEqualTo(200);
     assertThat(events).anyMatch(e -> e.contains("\"virtual_key_id\":\"vk_"));
+    // refusals are events too, and the key's team wins over the header's
+    assertThat(events).anyMatch(e -> e.contains("\"status\":429")
+        && e.contains("\"error_class\":\"insufficient_quota\"") && e.contains("Budget exceeded for key:vk_"));
+    assertThat(events).anyMatch(e -> e.contains("\"status\":401") && e.contains("invalid_request_error"));
+    assertThat(events).anyMatch(e -> e.contains("\"team\":\"capped\""));
+    assertThat(events).noneMatch(e -> e.contains("\"team\":\"other\""));
     List<String> lines;
     synchronized (LOGS) {
       lines = LOGS.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
