@@ -99,6 +99,7 @@ public final class GatehouseProxy implements AutoCloseable {
     this.spendLog = proxying ? new SpendLog(config.kafka().bootstrap(), access.spendTopic(), access.holdTtl().toMillis(),
         access.decisionTimeout()) : null;
     this.gate = new Gate(keys, spendLog, access, System::currentTimeMillis);
+    meters.bind(gate);
     GatewayHandler gateway = new GatewayHandler(
         new ChatCompletionsHandler(routes, upstream, metered, resilience, breakers, gate),
         new EmbeddingsHandler(routes, upstream, metered, gate),

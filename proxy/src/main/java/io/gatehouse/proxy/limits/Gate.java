@@ -188,6 +188,16 @@ public final class Gate {
         + decisionMaxNanos.get() / 1000 + " us";
   }
 
+  /** Decisions the spend log delivered (granted or denied). */
+  public long decisions() {
+    return decisions.get();
+  }
+
+  /** Total seconds requests waited for those decisions. */
+  public double decisionSeconds() {
+    return decisionNanos.get() / 1e9;
+  }
+
   /** Requests admitted without the spend log because it did not decide in time. */
   public long failedOpen() {
     return failedOpen.get();

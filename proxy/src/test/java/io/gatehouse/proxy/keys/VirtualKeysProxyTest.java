@@ -325,6 +325,17 @@ class VirtualKeysProxyTest {
     System.out.println("[measure] 100 concurrent over two replicas: " + (System.nanoTime() - t0) / 1_000_000 + " ms; a: "
         + a.gate().decisionStats() + "; b: " + b.gate().decisionStats());
     assertThat(statuses(responses)).containsExactlyInAnyOrderEntriesOf(Map.of(200, 10, 429, 90));
+    String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.port() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metric(metrics, "gatehouse_admission_decisions_total")).isGreaterThanOrEqualTo(50);
+    assertThat(metric(metrics, "gatehouse_admission_wait_seconds_total")).isPositive();
+    assertThat(metric(metrics, "gatehouse_admission_fail_open_total")).isZero();
+  }
+
+  private static double metric(String scrape, String name) {
+    return scrape.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " ")).findFirst()
+        .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .orElseThrow(() -> new AssertionError(name + " not in /metrics"));
   }
 
   @Test
