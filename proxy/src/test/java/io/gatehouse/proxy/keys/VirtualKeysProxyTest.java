@@ -455,6 +455,36 @@ class VirtualKeysProxyTest {
         + budgeted[36] / 1000 + " us; open mode (no log): " + open[20] / 1000 + "/" + open[36] / 1000 + " us");
   }
 
+  @Test
+  @Order(11)
+  void aReplicaThatRequiresKeysRefusesRequestsWithoutOneAndServesNoAdminApiWithoutAToken() throws Exception {
+    String secret = createKey(b, "{\"name\": \"strict\"}").get("key").asText();
+    Map<String, String> env = new HashMap<>(Map.of(
+        "GATEHOUSE_CONFIG", yaml.toString(),
+        "GATEHOUSE_PORT", "0",
+        "GATEHOUSE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+        "GATEHOUSE_SPOOL_DIR", dir.resolve("spool-strict").toString(),
+        "FAKE_URL", fake.baseUrl(),
+        "FAKE_KEY", PROVIDER_KEY,
+        "ADMIN", "",
+        "GATEHOUSE_KEYS_REQUIRED", "1"));
+    try (GatehouseProxy strict = GatehouseProxy.start(env)) {
+      HttpResponse<String> admin = admin(strict, "GET", "/admin/keys", null, ADMIN_TOKEN);
+      assertThat(admin.statusCode()).isEqualTo(404);
+      assertThat(error(admin).get("message").asText()).contains("GATEHOUSE_ADMIN_TOKEN");
+      HttpResponse<String> missing = chat(strict, null);
+      assertThat(missing.statusCode()).isEqualTo(401);
+      assertThat(error(missing).get("message").asText()).contains("requires one");
+      assertThat(chat(strict, "sk-not-ours-0123456789abcdef").statusCode()).isEqualTo(401);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      int status;
+      do {
+        status = chat(strict, secret).statusCode();
+      } while (status == 401 && System.nanoTime() < deadline);
+      assertThat(status).isEqualTo(200);
+    }
+  }
+
   private static io.undertow.util.HeaderMap headers(String secret) {
     io.undertow.util.HeaderMap h = new io.undertow.util.HeaderMap();
     h.put(io.undertow.util.Headers.AUTHORIZATION, "Bearer " + secret);
