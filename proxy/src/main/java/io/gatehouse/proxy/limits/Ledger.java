@@ -27,6 +27,8 @@ import java.util.Map;
  */
 public final class Ledger {
   static final long WINDOW_MS = 60_000;
+  /** Every this many reservations, past budget periods and idle rate windows are forgotten. */
+  static final int SWEEP_EVERY = 10_000;
 
   /**
    * One request's claim.
@@ -61,8 +63,13 @@ public final class Ledger {
   }
 
   private static final class Spend {
+    final long resetsAt;
     long spent;
     long reserved;
+
+    Spend(long resetsAt) {
+      this.resetsAt = resetsAt;
+    }
   }
 
   private static final class Entry {
@@ -99,6 +106,7 @@ public final class Ledger {
   private final Map<String, Spend> spends = new HashMap<>();
   private final Map<String, Window> windows = new HashMap<>();
   private final LinkedHashMap<String, Held> held = new LinkedHashMap<>();
+  private long folds;
 
   public Ledger(long holdTtlMs) {
     this.holdTtlMs = holdTtlMs;
@@ -106,9 +114,12 @@ public final class Ledger {
 
   public Decision reserve(Reserve r) {
     expire(r.ts());
+    if (++folds % SWEEP_EVERY == 0) {
+      sweep(r.ts());
+    }
     List<Spend> claimed = new ArrayList<>(r.budgets().size());
     for (BudgetClaim b : r.budgets()) {
-      Spend s = spends.computeIfAbsent(b.scope() + "@" + b.window(), k -> new Spend());
+      Spend s = spends.computeIfAbsent(b.scope() + "@" + b.window(), k -> new Spend(b.resetsAt()));
       long used = s.spent + s.reserved;
       if (used >= b.limit() || used + r.cost() > b.limit()) {
         return new Decision(false, "budget", b.scope(), used, b.limit(), b.resetsAt());
@@ -157,6 +168,20 @@ public final class Ledger {
         entry.tokens = s.tokens();
       }
     }
+  }
+
+  /** Forgets budget periods that ended (nothing of them is held) and rate windows with nothing in them. */
+  private void sweep(long now) {
+    spends.values().removeIf(s -> s.resetsAt <= now && s.reserved == 0);
+    windows.values().removeIf(w -> {
+      w.evict(now);
+      return w.entries.isEmpty();
+    });
+  }
+
+  /** Budget periods and rate windows the ledger remembers (bounded by the sweep). */
+  public int tracked() {
+    return spends.size() + windows.size();
   }
 
   /** Spent (settled) nano-USD of a scope in a window; for tests and the admin view. */

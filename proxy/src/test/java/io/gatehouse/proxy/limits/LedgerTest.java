@@ -91,6 +91,21 @@ class LedgerTest {
   }
 
   @Test
+  void endedPeriodsAndIdleWindowsAreForgotten() {
+    Ledger ledger = new Ledger(1000);
+    List<Ledger.RateClaim> rpm = List.of(new Ledger.RateClaim("key:vk_1", 1_000_000, null));
+    for (int i = 0; i < Ledger.SWEEP_EVERY - 1; i++) {
+      Ledger.Reserve r = new Ledger.Reserve("r" + i, T0, 0, 1, List.of(new Ledger.BudgetClaim("user:u" + i, "2026-11",
+          USD, T0 + 10)), rpm);
+      assertThat(ledger.reserve(r).granted()).isTrue();
+      ledger.settle(new Ledger.Settle("r" + i, 1, 1));
+    }
+    assertThat(ledger.tracked()).isEqualTo(Ledger.SWEEP_EVERY);
+    ledger.reserve(new Ledger.Reserve("late", T0 + 120_000, 0, 1, List.of(), List.of()));
+    assertThat(ledger.tracked()).isZero();
+  }
+
+  @Test
   void periodsAreUtcDaysAndMonths() {
     long ts = java.time.Instant.parse("2026-11-30T23:59:59Z").toEpochMilli();
     assertThat(Period.DAY.window(ts)).isEqualTo("2026-11-30");
