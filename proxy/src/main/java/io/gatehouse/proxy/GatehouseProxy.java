@@ -18,6 +18,7 @@ import io.gatehouse.proxy.http.ModelsHandler;
 import io.gatehouse.proxy.http.OpsHandler;
 import io.gatehouse.proxy.metrics.GatehouseMeters;
 import io.gatehouse.proxy.metrics.RequestMetrics;
+import io.gatehouse.proxy.tracing.Tracing;
 import io.undertow.Handlers;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +68,7 @@ public final class GatehouseProxy implements AutoCloseable {
   private final Undertow server;
   private final int port;
   private final GatehouseMeters meters;
+  private final Tracing tracing;
   private final GracefulShutdownHandler inFlight;
   private volatile boolean draining;
   private boolean closed;
@@ -91,6 +93,7 @@ public final class GatehouseProxy implements AutoCloseable {
     this.breakers = new Breakers(resilience.breakerFailures(), resilience.breakerCooldown(),
         resilience.breakerMaxCooldown(), System::nanoTime);
     this.meters = new GatehouseMeters().bind(events).bind(breakers);
+    this.tracing = Tracing.of(config.tracing());
     RequestMetrics metered = new RequestMetrics(events, meters.registry());
     AccessConfig access = config.access();
     boolean proxying = !config.receivers().logOnly();
@@ -101,9 +104,9 @@ public final class GatehouseProxy implements AutoCloseable {
     this.gate = new Gate(keys, spendLog, access, System::currentTimeMillis);
     meters.bind(gate);
     GatewayHandler gateway = new GatewayHandler(
-        new ChatCompletionsHandler(routes, upstream, metered, resilience, breakers, gate),
-        new EmbeddingsHandler(routes, upstream, metered, gate),
-        new MessagesHandler(routes, upstream, metered, gate), new ModelsHandler(config), metered,
+        new ChatCompletionsHandler(routes, upstream, metered, resilience, breakers, tracing, gate),
+        new EmbeddingsHandler(routes, upstream, metered, tracing, gate),
+        new MessagesHandler(routes, upstream, metered, tracing, gate), new ModelsHandler(config), metered,
         Receivers.of(metered.logs(new PricingSink(events, providers.prices())),
             IngestToken.of(config.receivers().ingestToken()), config.receivers().logOnly()));
     AdminHandler admin = proxying ? new AdminHandler(keys, access.adminToken(), System::currentTimeMillis) : null;
@@ -218,6 +221,7 @@ public final class GatehouseProxy implements AutoCloseable {
     server.stop();
     upstream.close();
     closeAccess();
+    tracing.close();
     events.close(EVENTS_CLOSE_TIMEOUT);
   }
 
@@ -235,6 +239,9 @@ public final class GatehouseProxy implements AutoCloseable {
         + "GET /v1/models, GET /health; Anthropic-native: POST /v1/messages, /v1/messages/count_tokens)", config.host(), port);
     LOG.info("Operations: GET /metrics (Prometheus), GET /health/live, GET /health/ready; shutdown drains for up to {} s "
         + "(server.drain_timeout)", config.drainTimeout().toSeconds());
+    LOG.info("Tracing: {}", tracing.enabled() ? "OTLP to " + tracing.endpoint() + " (sampling "
+        + config.tracing().sampleRatio() + ", service.name " + config.tracing().serviceName() + ")"
+        : "off (set tracing.otlp_endpoint or OTEL_EXPORTER_OTLP_ENDPOINT); client traceparent headers are passed upstream");
     LOG.info("Configuration: {}", config.configFile() == null
         ? "environment only (set GATEHOUSE_CONFIG to a YAML file for more)" : config.configFile());
     GatehouseConfig.ReceiverSettings receivers = config.receivers();

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import io.gatehouse.proxy.tracing.TracingSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -79,7 +80,9 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
 
   private static final Set<String> TOP_KEYS =
       ordered("server", "providers", "models", "routing", "experiments", "events", "retries", "timeouts",
-          "breaker", "prices", "receivers", "admin", "keys", "budgets", "limits");
+          "breaker", "prices", "receivers", "tracing", "admin", "keys",
+          "budgets", "limits");
+  private static final Set<String> TRACING_KEYS = ordered("otlp_endpoint", "service_name", "sample_ratio");
   private static final Set<String> RECEIVERS_KEYS = ordered("log_only", "ingest_token");
   private static final Set<String> RETRIES_KEYS = ordered("max_attempts", "backoff", "max_backoff", "max_retry_after");
   private static final Set<String> TIMEOUTS_KEYS = ordered("connect", "first_token", "idle_between_chunks", "total");
@@ -295,8 +298,56 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     return new GatehouseConfig(host, port, drainTimeout, Collections.unmodifiableMap(providers),
         Collections.unmodifiableMap(models), List.copyOf(rules), Collections.unmodifiableMap(experiments),
         new GatehouseConfig.KafkaSettings(bootstrap, topic), eventsSettings, file, r.resilience(top),
-        r.prices(top), receivers(top, r, env), io.gatehouse.proxy.keys.AccessConfig.parse(top.get("admin"),
-            top.get("keys"), top.get("budgets"), top.get("limits"), env, (v, path) -> interpolate(v, path, env)));
+        r.prices(top), receivers(top, r, env), tracing(top, r, env), io.gatehouse.proxy.keys.AccessConfig.parse(
+            top.get("admin"), top.get("keys"), top.get("budgets"), top.get("limits"), env,
+            (v, path) -> interpolate(v, path, env)));
+  }
+
+  /**
+   * {@code tracing:}; the standard OpenTelemetry variables win: {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}
+   * (the full URL), else {@code OTEL_EXPORTER_OTLP_ENDPOINT} + {@code /v1/traces}, and {@code OTEL_SERVICE_NAME}.
+   */
+  private static TracingSettings tracing(ObjectNode top, Reader r, Map<String, String> env) {
+    String endpoint = null;
+    String service = TracingSettings.OFF.serviceName();
+    double ratio = 1.0;
+    if (top.hasNonNull("tracing")) {
+      ObjectNode t = r.object(top.get("tracing"), "tracing");
+      r.keys(t, "tracing", TRACING_KEYS);
+      if (t.hasNonNull("otlp_endpoint")) {
+        endpoint = r.nonBlank(t.get("otlp_endpoint"), "tracing.otlp_endpoint");
+      }
+      if (t.hasNonNull("service_name")) {
+        service = r.nonBlank(t.get("service_name"), "tracing.service_name");
+      }
+      if (t.hasNonNull("sample_ratio")) {
+        JsonNode v = t.get("sample_ratio");
+        if (!v.isNumber() || v.asDouble() < 0 || v.asDouble() > 1) {
+          throw new ConfigException("tracing.sample_ratio", "expected a number from 0 to 1, got " + v);
+        }
+        ratio = v.asDouble();
+      }
+    }
+    if (blankToNull(env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) != null) {
+      endpoint = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").strip();
+    } else if (blankToNull(env.get("OTEL_EXPORTER_OTLP_ENDPOINT")) != null) {
+      endpoint = env.get("OTEL_EXPORTER_OTLP_ENDPOINT").strip().replaceAll("/+$", "") + "/v1/traces";
+    }
+    if (blankToNull(env.get("OTEL_SERVICE_NAME")) != null) {
+      service = env.get("OTEL_SERVICE_NAME").strip();
+    }
+    if (endpoint != null) {
+      try {
+        java.net.URI u = java.net.URI.create(endpoint);
+        if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
+          throw new IllegalArgumentException("not http(s)");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("tracing.otlp_endpoint", "expected an http(s) URL such as "
+            + "http://collector:4318/v1/traces, got '" + endpoint + "'");
+      }
+    }
+    return new TracingSettings(endpoint, service, ratio);
   }
 
   private static GatehouseConfig.ReceiverSettings receivers(ObjectNode top, Reader r, Map<String, String> env) {

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
  * @param resilience retries, timeouts and circuit breakers
  * @param prices price overrides by {@code provider-or-family/model}, over the built-in catalog
  * @param receivers the log receivers (log-only mode, ingest token)
+ * @param tracing OpenTelemetry export ({@code tracing:}, {@code OTEL_EXPORTER_OTLP_*})
  * @param access admin token, virtual key mode, team/user budgets and rate limits
  */
 public record GatehouseConfig(
@@ -39,6 +40,7 @@ public record GatehouseConfig(
     Resilience resilience,
     Map<String, PriceCatalog.Price> prices,
     ReceiverSettings receivers,
+    io.gatehouse.proxy.tracing.TracingSettings tracing,
     io.gatehouse.proxy.keys.AccessConfig access) {
 
   /**

@@ -16,6 +16,7 @@ import io.gatehouse.proxy.pipeline.CallRecord;
 import io.gatehouse.proxy.provider.openai.OpenAiChat;
 import io.gatehouse.proxy.routing.RouteFacts;
 import io.gatehouse.proxy.routing.RouteTable;
+import io.gatehouse.proxy.tracing.Tracing;
 import io.gatehouse.proxy.transport.UpstreamClient;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -42,10 +43,12 @@ public final class ChatCompletionsHandler implements HttpHandler {
   private final Resilience resilience;
   private final Breakers breakers;
   private final Backoff backoff;
+  private final Tracing tracing;
   private final Gate gate;
 
   public ChatCompletionsHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Resilience resilience,
-      Breakers breakers, Gate gate) {
+      Breakers breakers, Tracing tracing, Gate gate) {
+    this.tracing = tracing;
     this.gate = gate;
     this.routes = routes;
     this.upstream = upstream;
@@ -59,6 +62,7 @@ public final class ChatCompletionsHandler implements HttpHandler {
   @Override
   public void handleRequest(HttpServerExchange exchange) {
     CallRecord record = new CallRecord(events, ENDPOINT);
+    record.trace(tracing.start(ENDPOINT, exchange.getRequestHeaders()));
     GatewayHandler.tagRequestId(exchange, record.eventId());
     OpenAiRequestBody.receive(exchange, record, this::onBody);
   }

@@ -14,6 +14,7 @@ import io.gatehouse.proxy.pipeline.CallRecord;
 import io.gatehouse.proxy.provider.ModelPatch;
 import io.gatehouse.proxy.provider.Provider;
 import io.gatehouse.proxy.routing.RouteTable;
+import io.gatehouse.proxy.tracing.Tracing;
 import io.gatehouse.proxy.transport.UpstreamClient;
 import io.gatehouse.proxy.transport.UpstreamRequest;
 import io.undertow.server.HttpHandler;
@@ -38,10 +39,12 @@ public final class EmbeddingsHandler implements HttpHandler {
   private final RouteTable routes;
   private final UpstreamClient upstream;
   private final EventSink events;
+  private final Tracing tracing;
   private final io.gatehouse.proxy.limits.Gate gate;
 
-  public EmbeddingsHandler(RouteTable routes, UpstreamClient upstream, EventSink events,
+  public EmbeddingsHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Tracing tracing,
       io.gatehouse.proxy.limits.Gate gate) {
+    this.tracing = tracing;
     this.gate = gate;
     this.routes = routes;
     this.upstream = upstream;
@@ -51,6 +54,7 @@ public final class EmbeddingsHandler implements HttpHandler {
   @Override
   public void handleRequest(HttpServerExchange exchange) {
     CallRecord record = new CallRecord(events, ENDPOINT);
+    record.trace(tracing.start(ENDPOINT, exchange.getRequestHeaders()));
     GatewayHandler.tagRequestId(exchange, record.eventId());
     record.event().stream(false);
     OpenAiRequestBody.receive(exchange, record, this::onBody);

@@ -15,6 +15,7 @@ import io.gatehouse.proxy.provider.ModelPatch;
 import io.gatehouse.proxy.provider.Provider;
 import io.gatehouse.proxy.provider.anthropic.AnthropicAdapter;
 import io.gatehouse.proxy.routing.RouteTable;
+import io.gatehouse.proxy.tracing.Tracing;
 import io.gatehouse.proxy.transport.UpstreamClient;
 import io.gatehouse.proxy.transport.UpstreamRequest;
 import io.undertow.server.HttpHandler;
@@ -51,9 +52,11 @@ public final class MessagesHandler implements HttpHandler {
   private final RouteTable routes;
   private final UpstreamClient upstream;
   private final EventSink events;
+  private final Tracing tracing;
   private final Gate gate;
 
-  public MessagesHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Gate gate) {
+  public MessagesHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Tracing tracing, Gate gate) {
+    this.tracing = tracing;
     this.gate = gate;
     this.routes = routes;
     this.upstream = upstream;
@@ -64,6 +67,7 @@ public final class MessagesHandler implements HttpHandler {
   public void handleRequest(HttpServerExchange exchange) {
     String endpoint = exchange.getRequestPath().equals(COUNT_TOKENS) ? COUNT_TOKENS : ENDPOINT;
     CallRecord record = new CallRecord(events, endpoint);
+    record.trace(tracing.start(endpoint, exchange.getRequestHeaders()));
     GatewayHandler.tagRequestId(exchange, record.eventId());
     exchange.getRequestReceiver().receiveFullBytes(
         (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> {
