@@ -22,6 +22,11 @@ import io.gatehouse.proxy.tracing.Tracing;
 import io.undertow.Handlers;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.util.concurrent.TimeUnit;
+import io.gatehouse.proxy.keys.AccessConfig;
+import io.gatehouse.proxy.keys.AdminHandler;
+import io.gatehouse.proxy.keys.KeyStore;
+import io.gatehouse.proxy.limits.Gate;
+import io.gatehouse.proxy.limits.SpendLog;
 import io.gatehouse.proxy.logs.IngestToken;
 import io.gatehouse.proxy.logs.PricingSink;
 import io.gatehouse.proxy.logs.Receivers;
@@ -57,6 +62,9 @@ public final class GatehouseProxy implements AutoCloseable {
   private final ProviderRegistry providers;
   private final KafkaEventPublisher events;
   private final UpstreamClient upstream;
+  private final KeyStore keys;
+  private final SpendLog spendLog;
+  private final Gate gate;
   private final Undertow server;
   private final int port;
   private final GatehouseMeters meters;
@@ -87,11 +95,28 @@ public final class GatehouseProxy implements AutoCloseable {
     this.meters = new GatehouseMeters().bind(events).bind(breakers);
     this.tracing = Tracing.of(config.tracing());
     RequestMetrics metered = new RequestMetrics(events, meters.registry());
-    GatewayHandler root = new GatewayHandler(new ChatCompletionsHandler(routes, upstream, metered, resilience, breakers,
-        tracing), new EmbeddingsHandler(routes, upstream, metered, tracing),
-        new MessagesHandler(routes, upstream, metered, tracing), new ModelsHandler(config), metered,
+    AccessConfig access = config.access();
+    boolean proxying = !config.receivers().logOnly();
+    this.keys = proxying ? new KeyStore(config.kafka().bootstrap(), access.keysTopic(),
+        spoolSettings.dir().resolve("keys-snapshot.json")) : null;
+    this.spendLog = proxying ? new SpendLog(config.kafka().bootstrap(), access.spendTopic(), access.holdTtl().toMillis(),
+        access.decisionTimeout()) : null;
+    this.gate = new Gate(keys, spendLog, access, System::currentTimeMillis);
+    meters.bind(gate);
+    GatewayHandler gateway = new GatewayHandler(
+        new ChatCompletionsHandler(routes, upstream, metered, resilience, breakers, tracing, gate),
+        new EmbeddingsHandler(routes, upstream, metered, tracing, gate),
+        new MessagesHandler(routes, upstream, metered, tracing, gate), new ModelsHandler(config), metered,
         Receivers.of(metered.logs(new PricingSink(events, providers.prices())),
             IngestToken.of(config.receivers().ingestToken()), config.receivers().logOnly()));
+    AdminHandler admin = proxying ? new AdminHandler(keys, access.adminToken(), System::currentTimeMillis) : null;
+    io.undertow.server.HttpHandler root = admin == null ? gateway : exchange -> {
+      if (exchange.getRequestPath().startsWith(AdminHandler.PREFIX)) {
+        admin.handleRequest(exchange);
+      } else {
+        gateway.handleRequest(exchange);
+      }
+    };
     this.inFlight = Handlers.gracefulShutdown(root);
     Undertow built = Undertow.builder()
         .addHttpListener(config.port(), config.host())
@@ -105,6 +130,7 @@ public final class GatehouseProxy implements AutoCloseable {
     } catch (RuntimeException e) {
       events.close(Duration.ZERO);
       upstream.close();
+      closeAccess();
       throw new IllegalStateException("Cannot listen on " + config.host() + ":" + config.port() + " ("
           + e.getMessage() + "). Set GATEHOUSE_PORT or server.port to a free port.", e);
     }
@@ -158,6 +184,11 @@ public final class GatehouseProxy implements AutoCloseable {
     return events.spoolBytes();
   }
 
+  /** Admission of proxied requests (virtual keys, budgets, rate limits). */
+  public Gate gate() {
+    return gate;
+  }
+
   /** The meters {@code GET /metrics} shows. */
   public GatehouseMeters meters() {
     return meters;
@@ -189,8 +220,18 @@ public final class GatehouseProxy implements AutoCloseable {
     }
     server.stop();
     upstream.close();
+    closeAccess();
     tracing.close();
     events.close(EVENTS_CLOSE_TIMEOUT);
+  }
+
+  private void closeAccess() {
+    if (spendLog != null) {
+      spendLog.close();
+    }
+    if (keys != null) {
+      keys.close();
+    }
   }
 
   private void logSummary() {
@@ -220,6 +261,14 @@ public final class GatehouseProxy implements AutoCloseable {
           a.targets().stream().map(ModelAlias.Target::id).collect(Collectors.joining(", ")));
     }
     LOG.info("Events: Kafka {} topic {}", config.kafka().bootstrap(), config.kafka().topic());
+    AccessConfig access = config.access();
+    if (!receivers.logOnly()) {
+      LOG.info("Virtual keys: {}; topic {}; admin API {}; budgets and limits through {} (teams with budgets: {}, users "
+          + "with budgets: {}, teams with rate limits: {})", access.keysRequired() ? "REQUIRED on every request"
+          : "optional (open mode: requests without a key pass; set GATEHOUSE_KEYS_REQUIRED=1 to require one)",
+          access.keysTopic(), access.adminToken() == null ? "off (set GATEHOUSE_ADMIN_TOKEN)" : "on at " + AdminHandler.PREFIX,
+          access.spendTopic(), access.teamBudgets().size(), access.userBudgets().size(), access.teamLimits().size());
+    }
     Resilience r = config.resilience();
     LOG.info("Failover: up to {} attempts, first token within {} ms, idle stream {} ms, total {} ms; breaker opens "
         + "after {} failures for {} ms", r.maxAttempts(), r.firstToken().toMillis(), r.idleBetweenChunks().toMillis(),

@@ -80,7 +80,8 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
 
   private static final Set<String> TOP_KEYS =
       ordered("server", "providers", "models", "routing", "experiments", "events", "retries", "timeouts",
-          "breaker", "prices", "receivers", "tracing");
+          "breaker", "prices", "receivers", "tracing", "admin", "keys",
+          "budgets", "limits");
   private static final Set<String> TRACING_KEYS = ordered("otlp_endpoint", "service_name", "sample_ratio");
   private static final Set<String> RECEIVERS_KEYS = ordered("log_only", "ingest_token");
   private static final Set<String> RETRIES_KEYS = ordered("max_attempts", "backoff", "max_backoff", "max_retry_after");
@@ -297,7 +298,9 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     return new GatehouseConfig(host, port, drainTimeout, Collections.unmodifiableMap(providers),
         Collections.unmodifiableMap(models), List.copyOf(rules), Collections.unmodifiableMap(experiments),
         new GatehouseConfig.KafkaSettings(bootstrap, topic), eventsSettings, file, r.resilience(top),
-        r.prices(top), receivers(top, r, env), tracing(top, r, env));
+        r.prices(top), receivers(top, r, env), tracing(top, r, env), io.gatehouse.proxy.keys.AccessConfig.parse(
+            top.get("admin"), top.get("keys"), top.get("budgets"), top.get("limits"), env,
+            (v, path) -> interpolate(v, path, env)));
   }
 
   /**

@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
  * @param prices price overrides by {@code provider-or-family/model}, over the built-in catalog
  * @param receivers the log receivers (log-only mode, ingest token)
  * @param tracing OpenTelemetry export ({@code tracing:}, {@code OTEL_EXPORTER_OTLP_*})
+ * @param access admin token, virtual key mode, team/user budgets and rate limits
  */
 public record GatehouseConfig(
     String host,
@@ -39,7 +40,8 @@ public record GatehouseConfig(
     Resilience resilience,
     Map<String, PriceCatalog.Price> prices,
     ReceiverSettings receivers,
-    io.gatehouse.proxy.tracing.TracingSettings tracing) {
+    io.gatehouse.proxy.tracing.TracingSettings tracing,
+    io.gatehouse.proxy.keys.AccessConfig access) {
 
   /**
    * The log receivers ({@code POST /v1/logs}, {@code /v1/traces}, {@code /v1/litellm}), always served.

@@ -10,6 +10,7 @@ import io.gatehouse.proxy.events.EventSink;
 import io.gatehouse.proxy.events.PromptHash;
 import io.gatehouse.proxy.failover.Backoff;
 import io.gatehouse.proxy.failover.Breakers;
+import io.gatehouse.proxy.limits.Gate;
 import io.gatehouse.proxy.pipeline.Attribution;
 import io.gatehouse.proxy.pipeline.CallRecord;
 import io.gatehouse.proxy.provider.openai.OpenAiChat;
@@ -43,10 +44,12 @@ public final class ChatCompletionsHandler implements HttpHandler {
   private final Breakers breakers;
   private final Backoff backoff;
   private final Tracing tracing;
+  private final Gate gate;
 
   public ChatCompletionsHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Resilience resilience,
-      Breakers breakers, Tracing tracing) {
+      Breakers breakers, Tracing tracing, Gate gate) {
     this.tracing = tracing;
+    this.gate = gate;
     this.routes = routes;
     this.upstream = upstream;
     this.events = events;
@@ -91,21 +94,62 @@ public final class ChatCompletionsHandler implements HttpHandler {
     }
     String modelName = model == null || model.isNull() ? null : model.asText();
     record.event().modelRequested(modelName);
+    Gate.Check check = gate.authenticate(exchange.getRequestHeaders(), modelName);
+    if (check instanceof Gate.Denied denied) {
+      deny(exchange, record, denied);
+      return;
+    }
+    Gate.Pass pass = (Gate.Pass) check;
+    pass.applyTo(record.event());
+    attribution = pass.attribution(attribution);
+    attribution.applyTo(record.event());
     ChatRequestCheck.Violation violation = ChatRequestCheck.check(request);
     if (violation != null) {
       reject(exchange, record, 400, violation.param(), violation.code(), violation.message());
       return;
     }
-    RouteTable.Resolution resolution =
-        routes.resolve(modelName, RouteFacts.of(attribution, exchange.getRequestHeaders(), request));
+    RouteFacts facts = RouteFacts.of(attribution, exchange.getRequestHeaders(), request);
+    RouteTable.Resolution resolution = routes.resolve(modelName, facts);
     if (resolution instanceof RouteTable.RouteError error) {
       reject(exchange, record, error.status(), "model", error.code(), error.message());
       return;
     }
     RouteTable.Route route = (RouteTable.Route) resolution;
     record.event().route(route.route()).experiment(route.experiment()).variant(route.variant());
-    new ChatAttempts(exchange, record, request, stream, OpenAiChat.clientWantsStreamUsage(request), route, upstream,
-        resilience, breakers, backoff).start();
+    gate.admit(pass, attribution, route.targets(), facts.estimatedPromptTokens(), maxTokens(request), record,
+        exchange.getIoThread(), denied -> {
+          if (denied != null) {
+            deny(exchange, record, denied);
+            return;
+          }
+          try {
+            new ChatAttempts(exchange, record, request, stream, OpenAiChat.clientWantsStreamUsage(request), route,
+                upstream, resilience, breakers, backoff).start();
+          } catch (RuntimeException e) {
+            internalError(exchange, record, e);
+          }
+        });
+  }
+
+  /** {@code max_completion_tokens}, else {@code max_tokens}, else null. */
+  static Integer maxTokens(JsonNode request) {
+    for (String field : new String[] {"max_completion_tokens", "max_tokens"}) {
+      JsonNode n = request.get(field);
+      if (n != null && n.canConvertToInt() && n.isIntegralNumber() && n.asInt() > 0) {
+        return n.asInt();
+      }
+    }
+    return null;
+  }
+
+  /** Answers a request the gate refused (401/403/429), OpenAI-shaped, and records it. */
+  static void deny(HttpServerExchange exchange, CallRecord record, Gate.Denied denied) {
+    if (denied.retryAfterSeconds() != null) {
+      exchange.getResponseHeaders().put(io.undertow.util.Headers.RETRY_AFTER, denied.retryAfterSeconds());
+    }
+    OpenAiErrors.send(exchange, denied.status(), denied.message(), denied.openAiType(), null, denied.code());
+    record.error(denied.status(), denied.openAiType(), denied.message());
+    record.finish(denied.status(), null);
   }
 
   /** The request without its messages: what the event keeps as parameters. Shares nodes; never mutated. */

@@ -60,6 +60,13 @@ public final class GatehouseMeters {
   /** Counter: events lost (queue full, spool full, disk error, rejected by Kafka). */
   public static final String DROPPED = "gatehouse.events.dropped";
 
+  /** Counter: budget/rate-limit decisions of the spend log (refusals are in {@link #REQUESTS} by status). */
+  public static final String ADMISSION_DECISIONS = "gatehouse.admission.decisions";
+  /** Counter: seconds requests waited for those decisions (÷ decisions = mean wait). */
+  public static final String ADMISSION_WAIT = "gatehouse.admission.wait.seconds";
+  /** Counter: requests admitted without budget/limit enforcement because the spend log did not decide in time. */
+  public static final String ADMISSION_FAIL_OPEN = "gatehouse.admission.fail_open";
+
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final List<Runnable> beforeScrape = new ArrayList<>();
 
@@ -104,6 +111,17 @@ public final class GatehouseMeters {
       counts.forEach((state, n) -> rows.add(MultiGauge.Row.of(Tags.of("state", state.name().toLowerCase()), n)));
       gauge.register(rows, true);
     });
+    return this;
+  }
+
+  /** Admission through the spend log: decisions, time waited for them, and fail-open admissions. */
+  public GatehouseMeters bind(io.gatehouse.proxy.limits.Gate gate) {
+    FunctionCounter.builder(ADMISSION_DECISIONS, gate, io.gatehouse.proxy.limits.Gate::decisions)
+        .description("budget and rate-limit decisions of the spend log").register(registry);
+    FunctionCounter.builder(ADMISSION_WAIT, gate, io.gatehouse.proxy.limits.Gate::decisionSeconds).baseUnit("seconds")
+        .description("time requests waited for spend-log decisions").register(registry);
+    FunctionCounter.builder(ADMISSION_FAIL_OPEN, gate, io.gatehouse.proxy.limits.Gate::failedOpen)
+        .description("requests admitted without enforcement: the spend log did not decide in time").register(registry);
     return this;
   }
 

@@ -9,6 +9,7 @@ import io.gatehouse.proxy.tracing.RequestSpan;
 import io.gatehouse.schemas.GatehouseEvent;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The event of one request while it is in flight: identity, clock readings and the builder. Finished
@@ -33,6 +34,7 @@ public final class CallRecord {
   private PriceCatalog prices;
   private String priceProvider;
   private String priceFamily;
+  private Consumer<GatehouseEvent> onFinish;
   private RequestSpan span = RequestSpan.NONE;
 
   public CallRecord(EventSink sink, String endpoint) {
@@ -102,6 +104,11 @@ public final class CallRecord {
     }
   }
 
+  /** Called once with the finished event (usage and cost set) just before it is published: budget settlement. */
+  public void onFinish(Consumer<GatehouseEvent> listener) {
+    this.onFinish = listener;
+  }
+
   public boolean finished() {
     return finished;
   }
@@ -167,6 +174,9 @@ public final class CallRecord {
       event.traceId(span.traceId()).spanId(span.spanId());
     }
     GatehouseEvent built = event.build();
+    if (onFinish != null) {
+      onFinish.accept(built);
+    }
     span.end(built);
     sink.publish(built);
   }

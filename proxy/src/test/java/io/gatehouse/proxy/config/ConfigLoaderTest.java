@@ -155,7 +155,7 @@ class ConfigLoaderTest {
     fails("providers: { l: { type: openai-compatible, base_url: \"http://l\", headers: { Host: x } } }", Map.of(),
         "providers.l.headers.Host: this header is managed by the HTTP client and cannot be set");
     fails("retires: { max_attempts: 3 }", Map.of(),
-        "retires: unknown key; allowed here: server, providers, models, routing, experiments, events, retries, timeouts, breaker, prices, receivers, tracing");
+        "retires: unknown key; allowed here: server, providers, models, routing, experiments, events, retries, timeouts, breaker, prices, receivers, tracing, admin, keys, budgets, limits");
     fails("server: { port: 99999 }", Map.of(),
         "server.port: expected a port number 0-65535 (0 = any free port), got '99999'");
     fails("events: { kafka: { bootstrap: \"\" } }", Map.of(), "events.kafka.bootstrap: must not be empty");
