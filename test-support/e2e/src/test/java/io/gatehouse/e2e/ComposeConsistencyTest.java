@@ -82,8 +82,13 @@ class ComposeConsistencyTest {
     while (m.find()) {
       created.add(m.group(1));
     }
-    assertThat(created).containsExactlyInAnyOrder(config.topic(), config.dlqTopic());
-    assertThat(init).contains("--partitions 6");
+    GatehouseConfig proxyConfig = ConfigLoader.load(env("proxy"));
+    assertThat(created).containsExactlyInAnyOrder(config.topic(), config.dlqTopic(),
+        proxyConfig.access().keysTopic(), proxyConfig.access().spendTopic());
+    assertThat(init).contains("--topic " + config.topic() + " --partitions 6")
+        .contains("--topic " + proxyConfig.access().keysTopic() + " --partitions 1 --replication-factor 1 --config "
+            + "cleanup.policy=compact")
+        .contains("--topic " + proxyConfig.access().spendTopic() + " --partitions 1");
   }
 
   @Test
