@@ -1,5 +1,7 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.proxy.cache.CacheSettings;
+import io.gatehouse.proxy.cache.CacheStage;
 import io.gatehouse.proxy.config.ConfigException;
 import io.gatehouse.proxy.config.ConfigLoader;
 import io.gatehouse.proxy.config.GatehouseConfig;
@@ -23,6 +25,7 @@ import io.gatehouse.proxy.provider.ProviderRegistry;
 import io.gatehouse.proxy.routing.RouteTable;
 import io.gatehouse.proxy.transport.UpstreamClient;
 import io.gatehouse.schemas.pricing.PriceCatalog;
+import io.micrometer.core.instrument.Metrics;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import java.io.IOException;
@@ -51,6 +54,7 @@ public final class GatehouseProxy implements AutoCloseable {
   private final KafkaEventPublisher events;
   private final UpstreamClient upstream;
   private final Undertow server;
+  private final CacheStage cache; // cache (issue 7)
   private final int port;
 
   private GatehouseProxy(GatehouseConfig config) {
@@ -72,7 +76,9 @@ public final class GatehouseProxy implements AutoCloseable {
     this.upstream = new UpstreamClient(resilience.connect(), resilience.total());
     this.breakers = new Breakers(resilience.breakerFailures(), resilience.breakerCooldown(),
         resilience.breakerMaxCooldown(), System::nanoTime);
-    GatewayHandler root = new GatewayHandler(new ChatCompletionsHandler(routes, upstream, events, resilience, breakers),
+    this.cache = CacheStage.create(config.cache(), Metrics.globalRegistry);
+    GatewayHandler root = new GatewayHandler(
+        new ChatCompletionsHandler(routes, upstream, events, resilience, breakers, cache),
         new EmbeddingsHandler(routes, upstream, events),
         new MessagesHandler(routes, upstream, events), new ModelsHandler(config), events,
         Receivers.of(new PricingSink(events, providers.prices()),
@@ -89,6 +95,7 @@ public final class GatehouseProxy implements AutoCloseable {
     } catch (RuntimeException e) {
       events.close(Duration.ZERO);
       upstream.close();
+      cache.close();
       throw new IllegalStateException("Cannot listen on " + config.host() + ":" + config.port() + " ("
           + e.getMessage() + "). Set GATEHOUSE_PORT or server.port to a free port.", e);
     }
@@ -142,10 +149,16 @@ public final class GatehouseProxy implements AutoCloseable {
     return events.spoolBytes();
   }
 
+  /** The response cache (issue 7). */
+  public CacheStage cache() {
+    return cache;
+  }
+
   @Override
   public void close() {
     server.stop();
     upstream.close();
+    cache.close();
     events.close(EVENTS_CLOSE_TIMEOUT);
   }
 
@@ -177,6 +190,13 @@ public final class GatehouseProxy implements AutoCloseable {
         r.total().toMillis(), r.breakerFailures(), r.breakerCooldown().toMillis());
     LOG.info("Prices: built-in catalog {}{}", PriceCatalog.builtIn().version(),
         config.prices().isEmpty() ? "" : " + overrides for " + String.join(", ", config.prices().keySet()));
+    if (cache.enabled()) {
+      CacheSettings c = config.cache();
+      LOG.info("Cache: exact, ttl {} s, up to {} bytes, scope {}{}", c.ttl().toSeconds(), c.maxBytes(),
+          c.scope().name().toLowerCase(java.util.Locale.ROOT), c.semanticRoutes().isEmpty() ? ""
+              : "; semantic for " + String.join(", ", c.semanticRoutes()) + " (threshold " + c.semantic().threshold()
+                  + ", local all-MiniLM-L6-v2)");
+    }
     GatehouseConfig.EventsSettings ev = config.events();
     LOG.info("Event spool: {} (up to {} bytes, fsync {})", ev.spool().dir().toAbsolutePath(), ev.spool().maxBytes(),
         ev.spool().fsync().yamlName());

@@ -79,7 +79,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
 
   private static final Set<String> TOP_KEYS =
       ordered("server", "providers", "models", "routing", "experiments", "events", "retries", "timeouts",
-          "breaker", "prices", "receivers");
+          "breaker", "prices", "receivers", "cache");
   private static final Set<String> RECEIVERS_KEYS = ordered("log_only", "ingest_token");
   private static final Set<String> RETRIES_KEYS = ordered("max_attempts", "backoff", "max_backoff", "max_retry_after");
   private static final Set<String> TIMEOUTS_KEYS = ordered("connect", "first_token", "idle_between_chunks", "total");
@@ -91,7 +91,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
   private static final Set<String> SERVER_KEYS = ordered("port", "host");
   private static final Set<String> PROVIDER_KEYS = ordered("type", "base_url", "keys", "headers", "api_version");
-  private static final Set<String> MODEL_KEYS = ordered("targets", "strategy", "log_bodies");
+  private static final Set<String> MODEL_KEYS = ordered("targets", "strategy", "log_bodies", "cache");
   private static final Set<String> TARGET_KEYS = ordered("model", "weight");
   private static final Set<String> EVENTS_KEYS = ordered("kafka", "spool", "redaction", "log_bodies");
   private static final Set<String> SPOOL_KEYS = ordered("dir", "max_bytes", "fsync");
@@ -288,7 +288,20 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     return new GatehouseConfig(host, port, Collections.unmodifiableMap(providers),
         Collections.unmodifiableMap(models), List.copyOf(rules), Collections.unmodifiableMap(experiments),
         new GatehouseConfig.KafkaSettings(bootstrap, topic), eventsSettings, file, r.resilience(top),
-        r.prices(top), receivers(top, r, env));
+        r.prices(top), receivers(top, r, env), cache(top, env));
+  }
+
+  /** {@code cache:} and {@code models.<alias>.cache:}, validated by the cache package (issue 7). */
+  private static io.gatehouse.proxy.cache.CacheSettings cache(ObjectNode top, Map<String, String> env) {
+    Map<String, JsonNode> aliases = new LinkedHashMap<>();
+    if (top.get("models") instanceof ObjectNode ms) {
+      ms.fields().forEachRemaining(e -> {
+        if (e.getValue().hasNonNull("cache")) {
+          aliases.put(e.getKey(), e.getValue().get("cache"));
+        }
+      });
+    }
+    return io.gatehouse.proxy.cache.CacheSettings.parse(top.get("cache"), aliases, (v, p) -> interpolate(v, p, env));
   }
 
   private static GatehouseConfig.ReceiverSettings receivers(ObjectNode top, Reader r, Map<String, String> env) {

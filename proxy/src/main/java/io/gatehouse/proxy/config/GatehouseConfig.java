@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  * @param resilience retries, timeouts and circuit breakers
  * @param prices price overrides by {@code provider-or-family/model}, over the built-in catalog
  * @param receivers the log receivers (log-only mode, ingest token)
+ * @param cache the exact and semantic response cache ({@code cache:}, per alias {@code cache:})
  */
 public record GatehouseConfig(
     String host,
@@ -35,7 +36,8 @@ public record GatehouseConfig(
     String configFile,
     Resilience resilience,
     Map<String, PriceCatalog.Price> prices,
-    ReceiverSettings receivers) {
+    ReceiverSettings receivers,
+    io.gatehouse.proxy.cache.CacheSettings cache) {
 
   /**
    * The log receivers ({@code POST /v1/logs}, {@code /v1/traces}, {@code /v1/litellm}), always served.

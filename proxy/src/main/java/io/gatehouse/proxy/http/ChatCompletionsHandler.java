@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.cache.CacheStage;
 import io.gatehouse.proxy.config.Resilience;
 import io.gatehouse.proxy.events.EventSink;
 import io.gatehouse.proxy.events.PromptHash;
@@ -41,9 +42,16 @@ public final class ChatCompletionsHandler implements HttpHandler {
   private final Resilience resilience;
   private final Breakers breakers;
   private final Backoff backoff;
+  private final CacheStage cache; // cache (issue 7)
 
   public ChatCompletionsHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Resilience resilience,
       Breakers breakers) {
+    this(routes, upstream, events, resilience, breakers, CacheStage.OFF);
+  }
+
+  public ChatCompletionsHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Resilience resilience,
+      Breakers breakers, CacheStage cache) {
+    this.cache = cache;
     this.routes = routes;
     this.upstream = upstream;
     this.events = events;
@@ -100,8 +108,11 @@ public final class ChatCompletionsHandler implements HttpHandler {
     }
     RouteTable.Route route = (RouteTable.Route) resolution;
     record.event().route(route.route()).experiment(route.experiment()).variant(route.variant());
-    new ChatAttempts(exchange, record, request, stream, OpenAiChat.clientWantsStreamUsage(request), route, upstream,
-        resilience, breakers, backoff).start();
+    boolean wantsUsage = OpenAiChat.clientWantsStreamUsage(request);
+    // cache (issue 7): answers from the cache, or forwards with a capture that stores a complete answer
+    cache.handle(exchange, record, request, stream, wantsUsage, route.route(), route.targets().get(0).id(),
+        attribution.team(), () -> new ChatAttempts(exchange, record, request, stream, wantsUsage, route, upstream,
+            resilience, breakers, backoff).start(), e -> internalError(exchange, record, e));
   }
 
   /** The request without its messages: what the event keeps as parameters. Shares nodes; never mutated. */
