@@ -345,4 +345,102 @@ class CacheProxyTest {
     awaitStored(stored);
     assertThat(cacheHeader(post(body, "x-gatehouse-team", team))).isEqualTo("hit");
   }
+
+  /**
+   * FAQ replay through the semantic cache (alias {@code faq}, threshold 0.9): the base questions are
+   * asked first, then paraphrases (which should be served from the base answers) and look-alikes
+   * (close in words, different in meaning: none may be served a cached answer). Prints the hit rate and
+   * the cost saved; the numbers are in the README.
+   */
+  @Test
+  void faqReplayServesParaphrasesAndNeverLookAlikes() throws Exception {
+    String team = "faq-" + UUID.randomUUID();
+    List<String[]> rows = new ArrayList<>();
+    for (String line : new String(CacheProxyTest.class.getResourceAsStream("/cache/faq-replay.tsv").readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+      if (!line.isBlank() && !line.startsWith("#")) {
+        rows.add(line.split("\t"));
+      }
+    }
+    Map<String, String> baseAnswers = new java.util.HashMap<>();
+    int semanticBefore = proxy.cache().semanticEntries();
+    int bases = 0;
+    for (String[] row : rows) {
+      if (row[0].equals("base")) {
+        HttpResponse<String> r = post(chat("faq", row[2], ""), "x-gatehouse-team", team);
+        assertThat(cacheHeader(r)).isEqualTo("miss");
+        baseAnswers.put(row[1], r.body());
+        bases++;
+      }
+    }
+    int expected = semanticBefore + bases;
+    await(() -> proxy.cache().semanticEntries() >= expected, "every base question is indexed");
+
+    int paraphrases = 0;
+    int paraphraseHits = 0;
+    int lookAlikes = 0;
+    double saved = 0;
+    List<String> falseHits = new ArrayList<>();
+    List<String> missed = new ArrayList<>();
+    for (String kind : List.of("para", "lookalike")) {
+      for (String[] row : rows) {
+        if (!row[0].equals(kind)) {
+          continue;
+        }
+        HttpResponse<String> r = post(chat("faq", row[2], ""), "x-gatehouse-team", team);
+        assertThat(r.statusCode()).isEqualTo(200);
+        String result = cacheHeader(r);
+        if (kind.equals("lookalike")) {
+          lookAlikes++;
+          if (!result.equals("miss")) {
+            falseHits.add(row[2]);
+          }
+          continue;
+        }
+        paraphrases++;
+        if (result.equals("semantic-hit")) {
+          paraphraseHits++;
+          assertThat(r.body()).as("served the base question's answer").isEqualTo(baseAnswers.get(row[1]));
+          GatehouseEvent e = event(r);
+          assertThat(e.cacheResult()).isEqualTo("semantic-hit");
+          assertThat(e.costUsd()).isZero();
+          assertThat(e.costSavedUsd()).isPositive();
+          saved += e.costSavedUsd();
+        } else {
+          assertThat(result).isEqualTo("miss");
+          missed.add(row[2]);
+        }
+      }
+    }
+    int requests = bases + paraphrases + lookAlikes;
+    System.out.printf("FAQ replay: %d requests (%d base, %d paraphrases, %d look-alikes); paraphrase hit rate "
+        + "%d/%d = %.0f %%; workload hit rate %.0f %%; saved USD %.8f; false hits %d; missed paraphrases %s%n",
+        requests, bases, paraphrases, lookAlikes, paraphraseHits, paraphrases, 100.0 * paraphraseHits / paraphrases,
+        100.0 * paraphraseHits / requests, saved, falseHits.size(), missed);
+    assertThat(falseHits).as("look-alike questions served a cached answer").isEmpty();
+    assertThat(paraphraseHits).as("paraphrases served from the cache").isGreaterThanOrEqualTo(paraphrases * 7 / 10);
+    assertThat(counter("semantic-hit")).isGreaterThanOrEqualTo(paraphraseHits);
+  }
+
+  @Test
+  void conversationsDeeperThanMaxTurnsAreNotServedSemantically() throws Exception {
+    String team = "turns-" + UUID.randomUUID();
+    String single = chat("faq", "How do I reset my password?", "");
+    int indexed = proxy.cache().semanticEntries();
+    assertThat(cacheHeader(post(single, "x-gatehouse-team", team))).isEqualTo("miss");
+    await(() -> proxy.cache().semanticEntries() > indexed, "the question is indexed");
+    assertThat(cacheHeader(post(chat("faq", "How can I reset my password?", ""), "x-gatehouse-team", team)))
+        .isEqualTo("semantic-hit");
+
+    String prefix = "{\"model\":\"faq\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"},"
+        + "{\"role\":\"assistant\",\"content\":\"Hello! How can I help?\"},{\"role\":\"user\",\"content\":";
+    long stored = proxy.cache().exactEntries();
+    assertThat(cacheHeader(post(prefix + "\"How do I reset my password?\"}]}", "x-gatehouse-team", team)))
+        .isEqualTo("miss");
+    awaitStored(stored);
+    HttpResponse<String> second = post(prefix + "\"How can I reset my password?\"}]}", "x-gatehouse-team", team);
+    assertThat(cacheHeader(second)).as("two user turns > max_turns 1").isEqualTo("miss");
+    assertThat(cacheHeader(post(prefix + "\"How do I reset my password?\"}]}", "x-gatehouse-team", team)))
+        .as("exact hits still apply").isEqualTo("hit");
+  }
 }
