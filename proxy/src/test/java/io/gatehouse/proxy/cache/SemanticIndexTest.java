@@ -31,4 +31,38 @@ class SemanticIndexTest {
     index.add("p", "d", new float[] {1, 0}); // a key already there is not added twice
     assertThat(index.size()).isEqualTo(3);
   }
+
+  /** The SimHash prefilter must not lose a close match among many unrelated vectors. */
+  @Test
+  void aCloseMatchIsFoundAmongTenThousandOthers() {
+    int dim = 384;
+    java.util.Random random = new java.util.Random(7);
+    SemanticIndex index = new SemanticIndex(dim, 20_000);
+    float[][] stored = new float[10_000][];
+    for (int i = 0; i < stored.length; i++) {
+      stored[i] = gaussian(random, dim, 1);
+      index.add("p", "k" + i, stored[i]);
+    }
+    int found = 0;
+    for (int q = 0; q < 300; q++) {
+      int target = random.nextInt(stored.length);
+      float[] noise = gaussian(random, dim, 0.45f); // cosine about 0.91 with the stored vector
+      float[] query = new float[dim];
+      for (int i = 0; i < dim; i++) {
+        query[i] = stored[target][i] + noise[i];
+      }
+      SemanticIndex.Match m = index.nearest("p", query);
+      assertThat(m.similarity()).isGreaterThan(0.85);
+      found += m.key().equals("k" + target) ? 1 : 0;
+    }
+    assertThat(found).isEqualTo(300);
+  }
+
+  private static float[] gaussian(java.util.Random random, int dim, float scale) {
+    float[] v = new float[dim];
+    for (int i = 0; i < dim; i++) {
+      v[i] = (float) random.nextGaussian() * scale;
+    }
+    return v;
+  }
 }
