@@ -76,7 +76,7 @@ public final class GatehouseProxy implements AutoCloseable {
     this.upstream = new UpstreamClient(resilience.connect(), resilience.total());
     this.breakers = new Breakers(resilience.breakerFailures(), resilience.breakerCooldown(),
         resilience.breakerMaxCooldown(), System::nanoTime);
-    this.cache = CacheStage.create(config.cache(), Metrics.globalRegistry);
+    this.cache = CacheStage.create(config.cache(), config.providers(), Metrics.globalRegistry);
     GatewayHandler root = new GatewayHandler(
         new ChatCompletionsHandler(routes, upstream, events, resilience, breakers, cache),
         new EmbeddingsHandler(routes, upstream, events),
@@ -195,7 +195,7 @@ public final class GatehouseProxy implements AutoCloseable {
       LOG.info("Cache: exact, ttl {} s, up to {} bytes, scope {}{}", c.ttl().toSeconds(), c.maxBytes(),
           c.scope().name().toLowerCase(java.util.Locale.ROOT), c.semanticRoutes().isEmpty() ? ""
               : "; semantic for " + String.join(", ", c.semanticRoutes()) + " (threshold " + c.semantic().threshold()
-                  + ", local all-MiniLM-L6-v2)");
+                  + ", embedder " + c.semantic().embedder() + ")");
     }
     GatehouseConfig.EventsSettings ev = config.events();
     LOG.info("Event spool: {} (up to {} bytes, fsync {})", ev.spool().dir().toAbsolutePath(), ev.spool().maxBytes(),

@@ -2,6 +2,8 @@ package io.gatehouse.proxy.cache;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatehouse.proxy.config.ConfigException;
+import io.gatehouse.proxy.config.ProviderConfig;
+import io.gatehouse.proxy.config.ProviderType;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -50,7 +52,8 @@ public record CacheSettings(boolean enabled, Duration ttl, long maxBytes, Scope 
    * @param threshold cosine similarity at or above which the last user turn counts as the same question
    * @param maxTurns conversations with more user turns than this are never served semantically
    * @param maxEntries bound of the vector index (oldest evicted first)
-   * @param embedder {@code local} (all-MiniLM-L6-v2, quantized, in process)
+   * @param embedder {@code local} (all-MiniLM-L6-v2, quantized, in process) or {@code <provider>/<model>}: a
+   *     provider's OpenAI-style embeddings endpoint
    * @param timeout how long a request waits for its embedding before it is a miss
    */
   public record Semantic(double threshold, int maxTurns, int maxEntries, String embedder, Duration timeout) {
@@ -66,9 +69,11 @@ public record CacheSettings(boolean enabled, Duration ttl, long maxBytes, Scope 
   /**
    * @param cache the {@code cache:} node, or null
    * @param aliases each alias's {@code cache:} node by alias name (absent when the alias has none)
+   * @param providers the configured providers (for {@code semantic.embedder: <provider>/<model>})
    * @param interpolate {@code (value, path) -> value with ${VAR} replaced}
    */
-  public static CacheSettings parse(JsonNode cache, Map<String, JsonNode> aliases, BinaryOperator<String> interpolate) {
+  public static CacheSettings parse(JsonNode cache, Map<String, JsonNode> aliases,
+      Map<String, ProviderConfig> providers, BinaryOperator<String> interpolate) {
     Parser p = new Parser(interpolate);
     boolean enabled = false;
     Duration ttl = OFF.ttl();
@@ -99,8 +104,13 @@ public record CacheSettings(boolean enabled, Duration ttl, long maxBytes, Scope 
         }
         String embedder = sem.hasNonNull("embedder") ? p.text(sem.get("embedder"), "cache.semantic.embedder") : "local";
         if (!embedder.equals("local")) {
-          throw new ConfigException("cache.semantic.embedder", "only 'local' (all-MiniLM-L6-v2, in process) is "
-              + "supported so far, got '" + embedder + "'");
+          int slash = embedder.indexOf('/');
+          ProviderConfig provider = slash <= 0 ? null : providers.get(embedder.substring(0, slash));
+          if (provider == null || slash == embedder.length() - 1 || (provider.type() != ProviderType.OPENAI
+              && provider.type() != ProviderType.OPENAI_COMPATIBLE)) {
+            throw new ConfigException("cache.semantic.embedder", "expected 'local' (all-MiniLM-L6-v2, in process) "
+                + "or <provider>/<model> with a provider of type openai or openai-compatible, got '" + embedder + "'");
+          }
         }
         semantic = new Semantic(threshold,
             (int) p.count(sem.get("max_turns"), "cache.semantic.max_turns", d.maxTurns()),

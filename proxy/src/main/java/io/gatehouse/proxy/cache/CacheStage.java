@@ -2,6 +2,7 @@ package io.gatehouse.proxy.cache;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.gatehouse.proxy.config.ProviderConfig;
 import io.gatehouse.proxy.http.OpenAiErrors;
 import io.gatehouse.proxy.pipeline.CallRecord;
 import io.micrometer.core.instrument.Counter;
@@ -12,6 +13,8 @@ import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -92,15 +95,26 @@ public final class CacheStage implements AutoCloseable {
     }
   }
 
-  /** The stage for {@code settings}: the local embedder when an alias asks for the semantic cache. */
-  public static CacheStage create(CacheSettings settings, MeterRegistry registry) {
+  /**
+   * The stage for {@code settings}, with the configured embedder when an alias asks for the semantic cache.
+   *
+   * @param providers the configured providers, for {@code semantic.embedder: <provider>/<model>}
+   */
+  public static CacheStage create(CacheSettings settings, Map<String, ProviderConfig> providers,
+      MeterRegistry registry) {
     if (!settings.enabled()) {
       return OFF;
     }
-    Embedder embedder = settings.semanticRoutes().isEmpty() ? null : new LocalEmbedder();
+    Embedder embedder = null;
+    if (!settings.semanticRoutes().isEmpty()) {
+      String name = settings.semantic().embedder();
+      embedder = name.equals("local") ? new LocalEmbedder() : new ProviderEmbedder(
+          providers.get(name.substring(0, name.indexOf('/'))), name.substring(name.indexOf('/') + 1),
+          Duration.ofSeconds(10));
+    }
     CacheStage stage = new CacheStage(settings, Ticker.systemTicker(), embedder, registry);
-    if (stage.executor != null) {
-      stage.executor.execute(() -> embedder.embed("warm up")); // loads the model (seconds) before traffic needs it
+    if (stage.executor != null && embedder instanceof LocalEmbedder local) {
+      stage.executor.execute(() -> local.embed("warm up")); // loads the model (seconds) before traffic needs it
     }
     return stage;
   }
@@ -251,7 +265,13 @@ public final class CacheStage implements AutoCloseable {
       return;
     }
     try { // the lookup timed out or was skipped: embed now, off the IO thread, with no one waiting
-      executor.execute(() -> index.add(keys.partition(), keys.exact(), embedder.embed(keys.lastUserText())));
+      executor.execute(() -> {
+        try {
+          index.add(keys.partition(), keys.exact(), embedder.embed(keys.lastUserText()));
+        } catch (RuntimeException e) {
+          LOG.warn("Semantic cache: could not embed a stored question: {}", e.toString());
+        }
+      });
     } catch (RejectedExecutionException e) {
       LOG.debug("Semantic cache busy: answer stored for exact hits only");
     }

@@ -29,22 +29,33 @@ public final class SemanticIndex {
   static final int CANDIDATES = 32;
   private static final int HASH_WORDS = 4; // 256 bits
 
-  private final int dimensions;
-  private final float[][] planes;
+  private volatile int dimensions; // 0 until the first vector when the embedder does not say
+  private volatile float[][] planes;
   private final int maxEntries;
   private final Map<String, Partition> partitions = new ConcurrentHashMap<>();
   private final ArrayDeque<Object[]> order = new ArrayDeque<>(); // {partition id, key}, oldest first
 
+  /** @param dimensions the vectors' length, or 0 to take it from the first vector */
   public SemanticIndex(int dimensions, int maxEntries) {
-    this.dimensions = dimensions;
     this.maxEntries = maxEntries;
+    if (dimensions > 0) {
+      fix(dimensions);
+    }
+  }
+
+  private synchronized void fix(int dimensions) {
+    if (this.dimensions != 0) {
+      return;
+    }
     java.util.Random random = new java.util.Random(0x6a7e4005eL); // fixed: hashes never need to be comparable across runs
-    this.planes = new float[HASH_WORDS * 64][dimensions];
+    float[][] planes = new float[HASH_WORDS * 64][dimensions];
     for (float[] plane : planes) {
       for (int i = 0; i < dimensions; i++) {
         plane[i] = (float) random.nextGaussian();
       }
     }
+    this.planes = planes;
+    this.dimensions = dimensions;
   }
 
   private long[] simHash(float[] unit) {
@@ -65,7 +76,7 @@ public final class SemanticIndex {
   /** Adds {@code vector} (any length; it is normalised) for {@code key} unless the key is already there. */
   public void add(String partition, String key, float[] vector) {
     float[] unit = unit(vector);
-    Partition p = partitions.computeIfAbsent(partition, id -> new Partition(dimensions));
+    Partition p = partitions.computeIfAbsent(partition, id -> new Partition(unit.length));
     if (!p.add(key, unit, simHash(unit))) {
       return;
     }
@@ -98,6 +109,9 @@ public final class SemanticIndex {
   }
 
   private float[] unit(float[] v) {
+    if (dimensions == 0 && v.length > 0) {
+      fix(v.length);
+    }
     if (v.length != dimensions) {
       throw new IllegalArgumentException("expected " + dimensions + " dimensions, got " + v.length);
     }

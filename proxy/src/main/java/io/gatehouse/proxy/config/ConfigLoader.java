@@ -288,11 +288,12 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     return new GatehouseConfig(host, port, Collections.unmodifiableMap(providers),
         Collections.unmodifiableMap(models), List.copyOf(rules), Collections.unmodifiableMap(experiments),
         new GatehouseConfig.KafkaSettings(bootstrap, topic), eventsSettings, file, r.resilience(top),
-        r.prices(top), receivers(top, r, env), cache(top, env));
+        r.prices(top), receivers(top, r, env), cache(top, env, providers));
   }
 
   /** {@code cache:} and {@code models.<alias>.cache:}, validated by the cache package (issue 7). */
-  private static io.gatehouse.proxy.cache.CacheSettings cache(ObjectNode top, Map<String, String> env) {
+  private static io.gatehouse.proxy.cache.CacheSettings cache(ObjectNode top, Map<String, String> env,
+      Map<String, ProviderConfig> providers) {
     Map<String, JsonNode> aliases = new LinkedHashMap<>();
     if (top.get("models") instanceof ObjectNode ms) {
       ms.fields().forEachRemaining(e -> {
@@ -301,7 +302,8 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
         }
       });
     }
-    return io.gatehouse.proxy.cache.CacheSettings.parse(top.get("cache"), aliases, (v, p) -> interpolate(v, p, env));
+    return io.gatehouse.proxy.cache.CacheSettings.parse(top.get("cache"), aliases, providers,
+        (v, p) -> interpolate(v, p, env));
   }
 
   private static GatehouseConfig.ReceiverSettings receivers(ObjectNode top, Reader r, Map<String, String> env) {

@@ -23,7 +23,7 @@ class CacheSettingsTest {
   void cachingIsOffUnlessEnabled() {
     CacheSettings s = parse("", Map.of());
     assertThat(s.enabled()).isFalse();
-    assertThat(CacheStage.create(s, null).enabled()).isFalse();
+    assertThat(CacheStage.create(s, Map.of(), null).enabled()).isFalse();
   }
 
   @Test
@@ -50,6 +50,12 @@ class CacheSettingsTest {
   }
 
   @Test
+  void aProvidersEmbeddingsEndpointMayEmbed() {
+    assertThat(parse("cache: { semantic: { embedder: p/text-embedding-3-small } }\n", Map.of()).semantic().embedder())
+        .isEqualTo("p/text-embedding-3-small");
+  }
+
+  @Test
   void errorsNameThePath() {
     assertError("cache: { enabled: true, tll: 1h }\n", "cache.tll", "unknown key");
     assertError("cache: { scope: tenant }\n", "cache.scope", "global, team, key");
@@ -58,7 +64,7 @@ class CacheSettingsTest {
     assertError("cache: { semantic: { threshold: 1.5 } }\n", "cache.semantic.threshold", "(0, 1]");
     assertError("cache: { semantic: { max_turns: 0 } }\n", "cache.semantic.max_turns", "whole number");
     assertError("cache: { semantic: { embedder: openai/text-embedding-3-small } }\n", "cache.semantic.embedder",
-        "only 'local'");
+        "expected 'local' (all-MiniLM-L6-v2, in process) or <provider>/<model>");
     assertError("models:\n  faq: { targets: [p/m], cache: { semantic: maybe } }\n", "models.faq.cache.semantic",
         "true or false");
     assertError("models:\n  faq: { targets: [p/m], cache: { exact: true } }\n", "models.faq.cache.exact",
