@@ -237,12 +237,12 @@ public final class CacheStage implements AutoCloseable {
     } else {
       out.put(Headers.CONTENT_TYPE, "text/event-stream");
       out.put(Headers.CACHE_CONTROL, "no-cache");
+      record.firstByteSent(); // a stream's time to first token: the whole replay is one write
     }
     out.put(HEADER, result);
     if (answer.provider() != null) {
       out.put(PROVIDER_HEADER, answer.provider());
     }
-    record.firstByteSent();
     exchange.getResponseSender().send(ByteBuffer.wrap(answer.body()));
     record.event().cacheResult(result).provider(answer.provider()).model(answer.model())
         .finishReason(answer.finishReason()).completion(answer.completion()).costUsd(0.0)
