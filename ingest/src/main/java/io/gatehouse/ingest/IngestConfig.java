@@ -12,6 +12,7 @@ import java.util.Map;
  * @param dlqTopic topic for events that cannot become rows; empty disables the dead-letter topic
  * @param batchMax most events per ClickHouse insert
  * @param flushInterval longest time an event waits in a partial batch before it is inserted
+ * @param applyMigrations false: the schema is managed outside (e.g. a cluster, see {@code Migrations --cluster})
  */
 public record IngestConfig(
     String kafkaBootstrap,
@@ -23,7 +24,8 @@ public record IngestConfig(
     String clickHousePassword,
     int port,
     int batchMax,
-    Duration flushInterval) {
+    Duration flushInterval,
+    boolean applyMigrations) {
 
   public static final String KAFKA_BOOTSTRAP = "GATEHOUSE_KAFKA_BOOTSTRAP";
   public static final String KAFKA_TOPIC = "GATEHOUSE_KAFKA_TOPIC";
@@ -35,6 +37,7 @@ public record IngestConfig(
   public static final String PORT = "GATEHOUSE_INGEST_PORT";
   public static final String BATCH_MAX = "GATEHOUSE_INGEST_BATCH_MAX";
   public static final String FLUSH_MS = "GATEHOUSE_INGEST_FLUSH_MS";
+  public static final String SKIP_MIGRATIONS = "GATEHOUSE_CLICKHOUSE_SKIP_MIGRATIONS";
 
   public IngestConfig {
     if (batchMax < 1) {
@@ -71,7 +74,13 @@ public record IngestConfig(
         env.getOrDefault(CLICKHOUSE_PASSWORD, ""),
         integer(env, PORT, 8082),
         integer(env, BATCH_MAX, 5_000),
-        Duration.ofMillis(integer(env, FLUSH_MS, 500)));
+        Duration.ofMillis(integer(env, FLUSH_MS, 500)),
+        !switch (value(env, SKIP_MIGRATIONS, "0").toLowerCase(java.util.Locale.ROOT)) {
+          case "1", "true", "yes" -> true;
+          case "0", "false", "no" -> false;
+          default -> throw new IllegalArgumentException(SKIP_MIGRATIONS + " must be 1 or 0, got '"
+              + env.get(SKIP_MIGRATIONS) + "'");
+        });
   }
 
   /** Never shows the ClickHouse password. */
@@ -80,7 +89,7 @@ public record IngestConfig(
     return "IngestConfig[kafka=" + kafkaBootstrap + ", topic=" + topic + ", group=" + groupId
         + ", dlq=" + (dlqTopic.isEmpty() ? "(off)" : dlqTopic) + ", clickhouse=" + clickHouseUrl
         + " as " + clickHouseUser + ", port=" + port + ", batchMax=" + batchMax
-        + ", flushMs=" + flushInterval.toMillis() + "]";
+        + ", flushMs=" + flushInterval.toMillis() + (applyMigrations ? "" : ", migrations=skipped") + "]";
   }
 
   private static String value(Map<String, String> env, String name, String fallback) {

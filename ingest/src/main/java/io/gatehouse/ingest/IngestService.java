@@ -81,9 +81,14 @@ public final class IngestService implements AutoCloseable {
     log.info("Gatehouse ingest starting: {}", config);
     ClickHouseHttp clickHouse = new ClickHouseHttp(
         config.clickHouseUrl(), config.clickHouseUser(), config.clickHousePassword());
-    List<Integer> applied = new Migrator(clickHouse).awaitAndApply(() -> !closed);
-    log.info(applied.isEmpty() ? "ClickHouse schema is current"
-        : "Applied ClickHouse migrations " + applied);
+    if (config.applyMigrations()) {
+      List<Integer> applied = new Migrator(clickHouse).awaitAndApply(() -> !closed);
+      log.info(applied.isEmpty() ? "ClickHouse schema is current"
+          : "Applied ClickHouse migrations " + applied);
+    } else {
+      log.info("Not applying ClickHouse migrations ({}=1): the schema is managed outside, e.g. a cluster "
+          + "schema from `Migrations --cluster NAME`", IngestConfig.SKIP_MIGRATIONS);
+    }
     synchronized (this) {
       if (closed) {
         throw new IllegalStateException("ingest was closed while starting");

@@ -77,7 +77,32 @@ class IngestServiceTest {
       assertThat(health.get("inserted_rows").asLong()).isEqualTo(n);
       assertThat(health.get("insert_failures").asLong()).isZero();
       assertThat(health.get("last_insert").asText()).isNotEmpty();
+
+      HttpResponse<String> scraped = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + ingest.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(scraped.statusCode()).isEqualTo(200);
+      String metrics = scraped.body();
+      assertThat(metric(metrics, "gatehouse_ingest_inserted_rows_total")).isEqualTo(n);
+      assertThat(metric(metrics, "gatehouse_ingest_consumed_total")).isEqualTo(n);
+      assertThat(metric(metrics, "gatehouse_ingest_batch_size_rows_sum")).isEqualTo(n);
+      assertThat(metric(metrics, "gatehouse_ingest_batch_size_rows_count")).isPositive()
+          .isEqualTo(health.get("insert_batches").asLong());
+      assertThat(metric(metrics, "gatehouse_ingest_insert_latency_seconds_count"))
+          .isEqualTo(health.get("insert_batches").asLong());
+      assertThat(metric(metrics, "gatehouse_ingest_insert_failures_total")).isZero();
+      assertThat(metrics).contains("gatehouse_ingest_lag{service=\"gatehouse-ingest\"}")
+          .contains("gatehouse_ingest_partition_lag{partition=\"" + topic + "-0\"");
     }
+  }
+
+  /** The value of a series of {@code name} (labels besides service ignored). */
+  private static double metric(String scrape, String name) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(name)
+        + "\\{service=\"gatehouse-ingest\"\\} (\\S+)$").matcher(scrape);
+    if (!m.find()) {
+      throw new AssertionError(name + " is not in:\n" + scrape);
+    }
+    return Double.parseDouble(m.group(1));
   }
 
   @Test

@@ -17,6 +17,18 @@ import io.gatehouse.proxy.http.EmbeddingsHandler;
 import io.gatehouse.proxy.http.GatewayHandler;
 import io.gatehouse.proxy.http.MessagesHandler;
 import io.gatehouse.proxy.http.ModelsHandler;
+import io.gatehouse.proxy.http.OpsHandler;
+import io.gatehouse.proxy.metrics.GatehouseMeters;
+import io.gatehouse.proxy.metrics.RequestMetrics;
+import io.gatehouse.proxy.tracing.Tracing;
+import io.undertow.Handlers;
+import io.undertow.server.handlers.GracefulShutdownHandler;
+import java.util.concurrent.TimeUnit;
+import io.gatehouse.proxy.keys.AccessConfig;
+import io.gatehouse.proxy.keys.AdminHandler;
+import io.gatehouse.proxy.keys.KeyStore;
+import io.gatehouse.proxy.limits.Gate;
+import io.gatehouse.proxy.limits.SpendLog;
 import io.gatehouse.proxy.logs.IngestToken;
 import io.gatehouse.proxy.logs.PricingSink;
 import io.gatehouse.proxy.logs.Receivers;
@@ -25,7 +37,6 @@ import io.gatehouse.proxy.provider.ProviderRegistry;
 import io.gatehouse.proxy.routing.RouteTable;
 import io.gatehouse.proxy.transport.UpstreamClient;
 import io.gatehouse.schemas.pricing.PriceCatalog;
-import io.micrometer.core.instrument.Metrics;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import java.io.IOException;
@@ -53,9 +64,17 @@ public final class GatehouseProxy implements AutoCloseable {
   private final ProviderRegistry providers;
   private final KafkaEventPublisher events;
   private final UpstreamClient upstream;
+  private final KeyStore keys;
+  private final SpendLog spendLog;
+  private final Gate gate;
   private final Undertow server;
   private final CacheStage cache; // cache (issue 7)
   private final int port;
+  private final GatehouseMeters meters;
+  private final Tracing tracing;
+  private final GracefulShutdownHandler inFlight;
+  private volatile boolean draining;
+  private boolean closed;
 
   private GatehouseProxy(GatehouseConfig config) {
     this.config = config;
@@ -76,25 +95,46 @@ public final class GatehouseProxy implements AutoCloseable {
     this.upstream = new UpstreamClient(resilience.connect(), resilience.total());
     this.breakers = new Breakers(resilience.breakerFailures(), resilience.breakerCooldown(),
         resilience.breakerMaxCooldown(), System::nanoTime);
-    this.cache = CacheStage.create(config.cache(), config.providers(), Metrics.globalRegistry);
-    GatewayHandler root = new GatewayHandler(
-        new ChatCompletionsHandler(routes, upstream, events, resilience, breakers, cache),
-        new EmbeddingsHandler(routes, upstream, events),
-        new MessagesHandler(routes, upstream, events), new ModelsHandler(config), events,
-        Receivers.of(new PricingSink(events, providers.prices()),
+    this.meters = new GatehouseMeters().bind(events).bind(breakers);
+    this.tracing = Tracing.of(config.tracing());
+    RequestMetrics metered = new RequestMetrics(events, meters.registry());
+    AccessConfig access = config.access();
+    boolean proxying = !config.receivers().logOnly();
+    this.keys = proxying ? new KeyStore(config.kafka().bootstrap(), access.keysTopic(),
+        spoolSettings.dir().resolve("keys-snapshot.json")) : null;
+    this.spendLog = proxying ? new SpendLog(config.kafka().bootstrap(), access.spendTopic(), access.holdTtl().toMillis(),
+        access.decisionTimeout()) : null;
+    this.gate = new Gate(keys, spendLog, access, System::currentTimeMillis);
+    meters.bind(gate);
+    this.cache = CacheStage.create(config.cache(), config.providers(), meters.registry()); // cache (issue 7)
+    GatewayHandler gateway = new GatewayHandler(
+        new ChatCompletionsHandler(routes, upstream, metered, resilience, breakers, tracing, gate, cache),
+        new EmbeddingsHandler(routes, upstream, metered, tracing, gate),
+        new MessagesHandler(routes, upstream, metered, tracing, gate), new ModelsHandler(config), metered,
+        Receivers.of(metered.logs(new PricingSink(events, providers.prices())),
             IngestToken.of(config.receivers().ingestToken()), config.receivers().logOnly()));
+    AdminHandler admin = proxying ? new AdminHandler(keys, access.adminToken(), System::currentTimeMillis) : null;
+    io.undertow.server.HttpHandler root = admin == null ? gateway : exchange -> {
+      if (exchange.getRequestPath().startsWith(AdminHandler.PREFIX)) {
+        admin.handleRequest(exchange);
+      } else {
+        gateway.handleRequest(exchange);
+      }
+    };
+    this.inFlight = Handlers.gracefulShutdown(root);
     Undertow built = Undertow.builder()
         .addHttpListener(config.port(), config.host())
-        .setWorkerThreads(4) // proxy routes never dispatch to workers: everything runs on IO threads
+        .setWorkerThreads(4) // proxy routes never dispatch to workers (only /metrics does): IO threads do the work
         .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, GatewayHandler.MAX_REQUEST_BYTES)
         .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, true)
-        .setHandler(root)
+        .setHandler(new OpsHandler(meters, () -> draining, inFlight))
         .build();
     try {
       built.start();
     } catch (RuntimeException e) {
       events.close(Duration.ZERO);
       upstream.close();
+      closeAccess();
       cache.close();
       throw new IllegalStateException("Cannot listen on " + config.host() + ":" + config.port() + " ("
           + e.getMessage() + "). Set GATEHOUSE_PORT or server.port to a free port.", e);
@@ -154,17 +194,65 @@ public final class GatehouseProxy implements AutoCloseable {
     return cache;
   }
 
+  /** Admission of proxied requests (virtual keys, budgets, rate limits). */
+  public Gate gate() {
+    return gate;
+  }
+
+  /** The meters {@code GET /metrics} shows. */
+  public GatehouseMeters meters() {
+    return meters;
+  }
+
+  /**
+   * Drains, then stops: readiness turns 503 and new requests are refused (503, retried by the SDKs),
+   * requests in flight — streams included — get up to {@code server.drain_timeout} to finish, then the
+   * server stops and queued events go to Kafka or, failing that, to the spool. Idempotent.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    draining = true;
+    inFlight.shutdown();
+    long start = System.nanoTime();
+    try {
+      if (!inFlight.awaitShutdown(config.drainTimeout().toMillis())) {
+        LOG.warn("Shutdown: requests still in flight after {} s (server.drain_timeout); they are cut off now",
+            config.drainTimeout().toSeconds());
+      } else if (System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(100)) {
+        LOG.info("Shutdown: in-flight requests finished in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     server.stop();
     upstream.close();
+    closeAccess();
+    tracing.close();
     cache.close();
     events.close(EVENTS_CLOSE_TIMEOUT);
+  }
+
+  private void closeAccess() {
+    if (spendLog != null) {
+      spendLog.close();
+    }
+    if (keys != null) {
+      keys.close();
+    }
   }
 
   private void logSummary() {
     LOG.info("Gatehouse proxy listening on http://{}:{} (OpenAI-compatible: POST /v1/chat/completions, "
         + "GET /v1/models, GET /health; Anthropic-native: POST /v1/messages, /v1/messages/count_tokens)", config.host(), port);
+    LOG.info("Operations: GET /metrics (Prometheus), GET /health/live, GET /health/ready; shutdown drains for up to {} s "
+        + "(server.drain_timeout)", config.drainTimeout().toSeconds());
+    LOG.info("Tracing: {}", tracing.enabled() ? "OTLP to " + tracing.endpoint() + " (sampling "
+        + config.tracing().sampleRatio() + ", service.name " + config.tracing().serviceName() + ")"
+        : "off (set tracing.otlp_endpoint or OTEL_EXPORTER_OTLP_ENDPOINT); client traceparent headers are passed upstream");
     LOG.info("Configuration: {}", config.configFile() == null
         ? "environment only (set GATEHOUSE_CONFIG to a YAML file for more)" : config.configFile());
     GatehouseConfig.ReceiverSettings receivers = config.receivers();
@@ -184,6 +272,14 @@ public final class GatehouseProxy implements AutoCloseable {
           a.targets().stream().map(ModelAlias.Target::id).collect(Collectors.joining(", ")));
     }
     LOG.info("Events: Kafka {} topic {}", config.kafka().bootstrap(), config.kafka().topic());
+    AccessConfig access = config.access();
+    if (!receivers.logOnly()) {
+      LOG.info("Virtual keys: {}; topic {}; admin API {}; budgets and limits through {} (teams with budgets: {}, users "
+          + "with budgets: {}, teams with rate limits: {})", access.keysRequired() ? "REQUIRED on every request"
+          : "optional (open mode: requests without a key pass; set GATEHOUSE_KEYS_REQUIRED=1 to require one)",
+          access.keysTopic(), access.adminToken() == null ? "off (set GATEHOUSE_ADMIN_TOKEN)" : "on at " + AdminHandler.PREFIX,
+          access.spendTopic(), access.teamBudgets().size(), access.userBudgets().size(), access.teamLimits().size());
+    }
     Resilience r = config.resilience();
     LOG.info("Failover: up to {} attempts, first token within {} ms, idle stream {} ms, total {} ms; breaker opens "
         + "after {} failures for {} ms", r.maxAttempts(), r.firstToken().toMillis(), r.idleBetweenChunks().toMillis(),
@@ -209,6 +305,11 @@ public final class GatehouseProxy implements AutoCloseable {
   }
 
   public static void main(String[] args) {
+    // Undertow logs through jboss-logging, which would pick log4j if one is on the classpath: keep every
+    // line in Gatehouse's own logging (one format, text or JSON)
+    if (System.getProperty("org.jboss.logging.provider") == null) {
+      System.setProperty("org.jboss.logging.provider", "slf4j");
+    }
     GatehouseProxy proxy;
     try {
       proxy = start(System.getenv());
@@ -224,7 +325,8 @@ public final class GatehouseProxy implements AutoCloseable {
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("Shutting down: flushing events to Kafka, or to the spool what Kafka cannot take (up to {} s)",
+      LOG.info("Shutting down: readiness is 503, in-flight requests get up to {} s to finish, then events go to "
+          + "Kafka, or to the spool what Kafka cannot take (up to {} s)", proxy.config().drainTimeout().toSeconds(),
           EVENTS_CLOSE_TIMEOUT.toSeconds());
       proxy.close();
     }, "gatehouse-shutdown"));

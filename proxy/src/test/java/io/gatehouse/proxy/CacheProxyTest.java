@@ -20,8 +20,7 @@ import io.gatehouse.testsupport.fake.FakeOpenAiProvider;
 import io.gatehouse.testsupport.fake.FaultyProvider;
 import io.gatehouse.testsupport.fake.FixtureProvider;
 import io.gatehouse.testsupport.kafka.KafkaBroker;
-import io.micrometer.core.instrument.Metrics;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,7 +58,7 @@ class CacheProxyTest {
   private static GatehouseProxy proxy;
   private static EventsTopic events;
   private static OpenAIClient sdk;
-  private static SimpleMeterRegistry meters;
+  private static MeterRegistry meters;
 
   @BeforeAll
   static void start() throws Exception {
@@ -70,8 +69,6 @@ class CacheProxyTest {
     faulty = FaultyProvider.start("faulty");
     fxOpenAi = FixtureProvider.start("openai");
     fxAnthropic = FixtureProvider.start("anthropic");
-    meters = new SimpleMeterRegistry();
-    Metrics.addRegistry(meters);
     Path yaml = dir.resolve("gatehouse.yaml");
     Files.writeString(yaml, String.join("\n",
         "providers:",
@@ -98,6 +95,7 @@ class CacheProxyTest {
         ""));
     proxy = GatehouseProxy.start(Map.of("GATEHOUSE_CONFIG", yaml.toString(), "GATEHOUSE_PORT", "0",
         "GATEHOUSE_SPOOL_DIR", dir.resolve("spool").toString()));
+    meters = proxy.meters().registry();
     events = new EventsTopic(kafka.bootstrapServers(), topic);
     sdk = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + proxy.port() + "/v1").apiKey("client-key")
         .maxRetries(0).build();
@@ -117,7 +115,6 @@ class CacheProxyTest {
         // keep closing the rest
       }
     }
-    Metrics.removeRegistry(meters);
   }
 
   static HttpResponse<String> post(String body, String... headers) throws Exception {

@@ -320,8 +320,9 @@ public final class IngestLoop implements Runnable {
   private void insertRows(int fromRow, int toRow) throws InsertFailedException {
     int start = batch.rowStart(fromRow);
     lastQueryId = "gatehouse-ingest-" + UUID.randomUUID();
+    long began = System.nanoTime();
     inserter.insert(batch.bytes(), start, batch.rowEnd(toRow - 1) - start, lastQueryId);
-    stats.inserted(toRow - fromRow, System.currentTimeMillis());
+    stats.inserted(toRow - fromRow, System.currentTimeMillis(), System.nanoTime() - began);
   }
 
   /** Inserts rows [from, to) by halves; a single row ClickHouse refuses goes to the dead letters. */

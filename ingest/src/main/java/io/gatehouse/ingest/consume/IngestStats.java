@@ -24,6 +24,7 @@ public final class IngestStats {
   private final AtomicReference<String> lastError = new AtomicReference<>("");
   private volatile Map<String, Long> lag = Map.of();
   private volatile boolean insertFailing;
+  private volatile InsertObserver inserts = (rows, nanos) -> { };
 
   /** Records read from Kafka, poison included. */
   public long consumed() { return consumed.get(); }
@@ -76,10 +77,21 @@ public final class IngestStats {
     lastError.set(error);
   }
 
-  void inserted(int rows, long epochMs) {
+  void inserted(int rows, long epochMs, long insertNanos) {
     insertedRows.addAndGet(rows);
     insertBatches.incrementAndGet();
     lastInsertEpochMs.set(epochMs);
+    inserts.inserted(rows, insertNanos);
+  }
+
+  /** Sees every successful insert: its rows and how long ClickHouse took (for metrics). */
+  public interface InsertObserver {
+    void inserted(int rows, long nanos);
+  }
+
+  /** Sets who sees each insert (one observer; the default sees nothing). */
+  public void observeInserts(InsertObserver observer) {
+    inserts = observer;
   }
 
   void insertFailed(String error) {

@@ -18,7 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /health}: the state of ingest and its counters as JSON, for probes and people.
+ * {@code GET /health}: the state of ingest and its counters as JSON, for probes and people; and
+ * {@code GET /metrics}, the same and more in Prometheus' text format ({@link IngestMeters}).
  *
  * <p>200 with {@code "status":"ok"} while the consumer runs (also while it retries a failed insert:
  * that is reported in {@code "clickhouse":"failing"}, and restarting would not help);
@@ -37,9 +38,11 @@ public final class HealthEndpoint implements AutoCloseable {
   private final ExecutorService executor;
   private final IngestStats stats;
   private final Supplier<State> state;
+  private final IngestMeters meters;
 
   public HealthEndpoint(int port, IngestStats stats, Supplier<State> state) {
     this.stats = stats;
+    this.meters = new IngestMeters(stats);
     this.state = state;
     try {
       server = HttpServer.create(new InetSocketAddress(port), 0);
@@ -53,6 +56,7 @@ public final class HealthEndpoint implements AutoCloseable {
     });
     server.setExecutor(executor);
     server.createContext("/health", this::handle);
+    server.createContext("/metrics", this::metrics);
     server.start();
   }
 
@@ -76,6 +80,23 @@ public final class HealthEndpoint implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
           out.write(body);
         }
+      }
+    }
+  }
+
+  /** {@code GET /metrics}: Prometheus' text format ({@link IngestMeters}). */
+  private void metrics(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!"GET".equals(exchange.getRequestMethod())) {
+        exchange.getResponseHeaders().set("Allow", "GET");
+        exchange.sendResponseHeaders(405, -1);
+        return;
+      }
+      byte[] body = meters.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
       }
     }
   }

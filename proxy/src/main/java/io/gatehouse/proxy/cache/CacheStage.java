@@ -143,10 +143,12 @@ public final class CacheStage implements AutoCloseable {
    *
    * @param route the alias (or {@code provider/model}) the request resolved to
    * @param target the primary target it resolved to ({@code provider/model})
+   * @param team the request's team (scope {@code team}), or null
+   * @param keyId the virtual key's id (scope {@code key}), or null: then the client's API key, hashed
    * @param failed called with a bug's exception when the deferred part throws
    */
   public void handle(HttpServerExchange exchange, CallRecord record, ObjectNode request, boolean stream,
-      boolean wantsUsage, String route, String target, String team, Runnable forward,
+      boolean wantsUsage, String route, String target, String team, String keyId, Runnable forward,
       Consumer<RuntimeException> failed) {
     if (exact == null || settings.excludedRoutes().contains(route)) {
       forward.run();
@@ -161,7 +163,7 @@ public final class CacheStage implements AutoCloseable {
       return;
     }
     CacheKey.Form form = !stream ? CacheKey.Form.JSON : wantsUsage ? CacheKey.Form.SSE_WITH_USAGE : CacheKey.Form.SSE;
-    CacheKey.Keys keys = CacheKey.of(request, scope(headers, team), route, target, form);
+    CacheKey.Keys keys = CacheKey.of(request, scope(headers, team, keyId), route, target, form);
     if (control.read()) {
       CachedAnswer answer = exact.get(keys.exact());
       if (answer != null) {
@@ -205,11 +207,14 @@ public final class CacheStage implements AutoCloseable {
 
   private record Lookup(float[] vector, SemanticIndex.Match match) {}
 
-  private String scope(HeaderMap headers, String team) {
+  private String scope(HeaderMap headers, String team, String keyId) {
     return switch (settings.scope()) {
       case GLOBAL -> "global";
       case TEAM -> "team:" + (team == null ? "" : team);
       case KEY -> {
+        if (keyId != null) {
+          yield "vkey:" + keyId;
+        }
         String auth = headers.getFirst(Headers.AUTHORIZATION);
         if (auth == null) {
           auth = headers.getFirst("x-api-key");

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import io.gatehouse.proxy.tracing.TracingSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,7 +47,7 @@ import java.util.regex.PatternSyntaxException;
  *       {@code OPENAI_API_VERSION}) provider {@code azure}, {@code GEMINI_API_KEY} (or
  *       {@code GOOGLE_API_KEY}) / {@code GEMINI_BASE_URL} provider {@code gemini} — the variables the
  *       providers' own SDKs read — unless the file defines a provider of that name.
- *   <li>Environment wins over the file: {@code GATEHOUSE_PORT}, {@code GATEHOUSE_KAFKA_BOOTSTRAP},
+ *   <li>Environment wins over the file: {@code GATEHOUSE_PORT}, {@code GATEHOUSE_KAFKA_BOOTSTRAP}, {@code GATEHOUSE_KAFKA_TOPIC},
  *       {@code GATEHOUSE_SPOOL_DIR}, {@code GATEHOUSE_LOG_ONLY}, {@code GATEHOUSE_INGEST_TOKEN}.
  * </ul>
  *
@@ -79,7 +80,9 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
 
   private static final Set<String> TOP_KEYS =
       ordered("server", "providers", "models", "routing", "experiments", "events", "retries", "timeouts",
-          "breaker", "prices", "receivers", "cache");
+          "breaker", "prices", "receivers", "tracing", "admin", "keys",
+          "budgets", "limits", "cache");
+  private static final Set<String> TRACING_KEYS = ordered("otlp_endpoint", "service_name", "sample_ratio");
   private static final Set<String> RECEIVERS_KEYS = ordered("log_only", "ingest_token");
   private static final Set<String> RETRIES_KEYS = ordered("max_attempts", "backoff", "max_backoff", "max_retry_after");
   private static final Set<String> TIMEOUTS_KEYS = ordered("connect", "first_token", "idle_between_chunks", "total");
@@ -89,7 +92,9 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
   private static final Set<String> LONG_CONTEXT_KEYS =
       ordered("threshold", "input", "output", "cached_input", "cache_write", "reasoning");
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
-  private static final Set<String> SERVER_KEYS = ordered("port", "host");
+  /** How long a shutdown waits for in-flight requests (streams included) before it cuts them. */
+  static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  private static final Set<String> SERVER_KEYS = ordered("port", "host", "drain_timeout");
   private static final Set<String> PROVIDER_KEYS = ordered("type", "base_url", "keys", "headers", "api_version");
   private static final Set<String> MODEL_KEYS = ordered("targets", "strategy", "log_bodies", "cache");
   private static final Set<String> TARGET_KEYS = ordered("model", "weight");
@@ -149,6 +154,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     // server
     String host = "0.0.0.0";
     int port = DEFAULT_PORT;
+    Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     if (top.hasNonNull("server")) {
       ObjectNode server = r.object(top.get("server"), "server");
       r.keys(server, "server", SERVER_KEYS);
@@ -158,6 +164,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
       if (server.hasNonNull("host")) {
         host = r.string(server.get("host"), "server.host");
       }
+      drainTimeout = r.duration(server, "drain_timeout", "server.drain_timeout", drainTimeout);
     }
     if (blankToNull(env.get("GATEHOUSE_PORT")) != null) {
       port = r.port(new com.fasterxml.jackson.databind.node.TextNode(env.get("GATEHOUSE_PORT")), "GATEHOUSE_PORT");
@@ -273,6 +280,9 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     if (blankToNull(env.get("GATEHOUSE_KAFKA_BOOTSTRAP")) != null) {
       bootstrap = env.get("GATEHOUSE_KAFKA_BOOTSTRAP").strip();
     }
+    if (blankToNull(env.get("GATEHOUSE_KAFKA_TOPIC")) != null) {
+      topic = env.get("GATEHOUSE_KAFKA_TOPIC").strip(); // the same variable ingest reads
+    }
     if (blankToNull(env.get("GATEHOUSE_SPOOL_DIR")) != null) {
       spoolDir = env.get("GATEHOUSE_SPOOL_DIR").strip();
     }
@@ -285,10 +295,12 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     GatehouseConfig.EventsSettings eventsSettings = new GatehouseConfig.EventsSettings(
         new GatehouseConfig.SpoolSettings(spoolPath, spoolMaxBytes, fsync), redaction, logBodies, metadataOnlyRoutes);
 
-    return new GatehouseConfig(host, port, Collections.unmodifiableMap(providers),
+    return new GatehouseConfig(host, port, drainTimeout, Collections.unmodifiableMap(providers),
         Collections.unmodifiableMap(models), List.copyOf(rules), Collections.unmodifiableMap(experiments),
         new GatehouseConfig.KafkaSettings(bootstrap, topic), eventsSettings, file, r.resilience(top),
-        r.prices(top), receivers(top, r, env), cache(top, env, providers));
+        r.prices(top), receivers(top, r, env), tracing(top, r, env), io.gatehouse.proxy.keys.AccessConfig.parse(
+            top.get("admin"), top.get("keys"), top.get("budgets"), top.get("limits"), env,
+            (v, path) -> interpolate(v, path, env)), cache(top, env, providers));
   }
 
   /** {@code cache:} and {@code models.<alias>.cache:}, validated by the cache package (issue 7). */
@@ -304,6 +316,54 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     }
     return io.gatehouse.proxy.cache.CacheSettings.parse(top.get("cache"), aliases, providers,
         (v, p) -> interpolate(v, p, env));
+  }
+
+
+  /**
+   * {@code tracing:}; the standard OpenTelemetry variables win: {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}
+   * (the full URL), else {@code OTEL_EXPORTER_OTLP_ENDPOINT} + {@code /v1/traces}, and {@code OTEL_SERVICE_NAME}.
+   */
+  private static TracingSettings tracing(ObjectNode top, Reader r, Map<String, String> env) {
+    String endpoint = null;
+    String service = TracingSettings.OFF.serviceName();
+    double ratio = 1.0;
+    if (top.hasNonNull("tracing")) {
+      ObjectNode t = r.object(top.get("tracing"), "tracing");
+      r.keys(t, "tracing", TRACING_KEYS);
+      if (t.hasNonNull("otlp_endpoint")) {
+        endpoint = r.nonBlank(t.get("otlp_endpoint"), "tracing.otlp_endpoint");
+      }
+      if (t.hasNonNull("service_name")) {
+        service = r.nonBlank(t.get("service_name"), "tracing.service_name");
+      }
+      if (t.hasNonNull("sample_ratio")) {
+        JsonNode v = t.get("sample_ratio");
+        if (!v.isNumber() || v.asDouble() < 0 || v.asDouble() > 1) {
+          throw new ConfigException("tracing.sample_ratio", "expected a number from 0 to 1, got " + v);
+        }
+        ratio = v.asDouble();
+      }
+    }
+    if (blankToNull(env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) != null) {
+      endpoint = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").strip();
+    } else if (blankToNull(env.get("OTEL_EXPORTER_OTLP_ENDPOINT")) != null) {
+      endpoint = env.get("OTEL_EXPORTER_OTLP_ENDPOINT").strip().replaceAll("/+$", "") + "/v1/traces";
+    }
+    if (blankToNull(env.get("OTEL_SERVICE_NAME")) != null) {
+      service = env.get("OTEL_SERVICE_NAME").strip();
+    }
+    if (endpoint != null) {
+      try {
+        java.net.URI u = java.net.URI.create(endpoint);
+        if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
+          throw new IllegalArgumentException("not http(s)");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("tracing.otlp_endpoint", "expected an http(s) URL such as "
+            + "http://collector:4318/v1/traces, got '" + endpoint + "'");
+      }
+    }
+    return new TracingSettings(endpoint, service, ratio);
   }
 
   private static GatehouseConfig.ReceiverSettings receivers(ObjectNode top, Reader r, Map<String, String> env) {

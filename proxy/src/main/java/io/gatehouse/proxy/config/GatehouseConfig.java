@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
  *
  * @param host interface the HTTP server binds to
  * @param port HTTP port; 0 picks a free one
+ * @param drainTimeout at shutdown, how long in-flight requests (streams included) may take to finish
  * @param providers by name, in definition order (YAML first, then zero-config ones)
  * @param models aliases by name, in definition order
  * @param rules {@code routing.rules}, in order (the first match wins)
@@ -22,11 +23,14 @@ import java.util.regex.Pattern;
  * @param resilience retries, timeouts and circuit breakers
  * @param prices price overrides by {@code provider-or-family/model}, over the built-in catalog
  * @param receivers the log receivers (log-only mode, ingest token)
+ * @param tracing OpenTelemetry export ({@code tracing:}, {@code OTEL_EXPORTER_OTLP_*})
+ * @param access admin token, virtual key mode, team/user budgets and rate limits
  * @param cache the exact and semantic response cache ({@code cache:}, per alias {@code cache:})
  */
 public record GatehouseConfig(
     String host,
     int port,
+    java.time.Duration drainTimeout,
     Map<String, ProviderConfig> providers,
     Map<String, ModelAlias> models,
     List<RoutingRule> rules,
@@ -37,6 +41,8 @@ public record GatehouseConfig(
     Resilience resilience,
     Map<String, PriceCatalog.Price> prices,
     ReceiverSettings receivers,
+    io.gatehouse.proxy.tracing.TracingSettings tracing,
+    io.gatehouse.proxy.keys.AccessConfig access,
     io.gatehouse.proxy.cache.CacheSettings cache) {
 
   /**

@@ -11,11 +11,13 @@ import io.gatehouse.proxy.events.EventSink;
 import io.gatehouse.proxy.events.PromptHash;
 import io.gatehouse.proxy.failover.Backoff;
 import io.gatehouse.proxy.failover.Breakers;
+import io.gatehouse.proxy.limits.Gate;
 import io.gatehouse.proxy.pipeline.Attribution;
 import io.gatehouse.proxy.pipeline.CallRecord;
 import io.gatehouse.proxy.provider.openai.OpenAiChat;
 import io.gatehouse.proxy.routing.RouteFacts;
 import io.gatehouse.proxy.routing.RouteTable;
+import io.gatehouse.proxy.tracing.Tracing;
 import io.gatehouse.proxy.transport.UpstreamClient;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -42,15 +44,19 @@ public final class ChatCompletionsHandler implements HttpHandler {
   private final Resilience resilience;
   private final Breakers breakers;
   private final Backoff backoff;
+  private final Tracing tracing;
+  private final Gate gate;
   private final CacheStage cache; // cache (issue 7)
 
   public ChatCompletionsHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Resilience resilience,
-      Breakers breakers) {
-    this(routes, upstream, events, resilience, breakers, CacheStage.OFF);
+      Breakers breakers, Tracing tracing, Gate gate) {
+    this(routes, upstream, events, resilience, breakers, tracing, gate, CacheStage.OFF);
   }
 
   public ChatCompletionsHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Resilience resilience,
-      Breakers breakers, CacheStage cache) {
+      Breakers breakers, Tracing tracing, Gate gate, CacheStage cache) {
+    this.tracing = tracing;
+    this.gate = gate;
     this.cache = cache;
     this.routes = routes;
     this.upstream = upstream;
@@ -64,6 +70,7 @@ public final class ChatCompletionsHandler implements HttpHandler {
   @Override
   public void handleRequest(HttpServerExchange exchange) {
     CallRecord record = new CallRecord(events, ENDPOINT);
+    record.trace(tracing.start(ENDPOINT, exchange.getRequestHeaders()));
     GatewayHandler.tagRequestId(exchange, record.eventId());
     OpenAiRequestBody.receive(exchange, record, this::onBody);
   }
@@ -95,24 +102,68 @@ public final class ChatCompletionsHandler implements HttpHandler {
     }
     String modelName = model == null || model.isNull() ? null : model.asText();
     record.event().modelRequested(modelName);
+    Gate.Check check = gate.authenticate(exchange.getRequestHeaders(), modelName);
+    if (check instanceof Gate.Denied denied) {
+      deny(exchange, record, denied);
+      return;
+    }
+    Gate.Pass pass = (Gate.Pass) check;
+    pass.applyTo(record.event());
+    attribution = pass.attribution(attribution);
+    attribution.applyTo(record.event());
     ChatRequestCheck.Violation violation = ChatRequestCheck.check(request);
     if (violation != null) {
       reject(exchange, record, 400, violation.param(), violation.code(), violation.message());
       return;
     }
-    RouteTable.Resolution resolution =
-        routes.resolve(modelName, RouteFacts.of(attribution, exchange.getRequestHeaders(), request));
+    RouteFacts facts = RouteFacts.of(attribution, exchange.getRequestHeaders(), request);
+    RouteTable.Resolution resolution = routes.resolve(modelName, facts);
     if (resolution instanceof RouteTable.RouteError error) {
       reject(exchange, record, error.status(), "model", error.code(), error.message());
       return;
     }
     RouteTable.Route route = (RouteTable.Route) resolution;
     record.event().route(route.route()).experiment(route.experiment()).variant(route.variant());
-    boolean wantsUsage = OpenAiChat.clientWantsStreamUsage(request);
-    // cache (issue 7): answers from the cache, or forwards with a capture that stores a complete answer
-    cache.handle(exchange, record, request, stream, wantsUsage, route.route(), route.targets().get(0).id(),
-        attribution.team(), () -> new ChatAttempts(exchange, record, request, stream, wantsUsage, route, upstream,
-            resilience, breakers, backoff).start(), e -> internalError(exchange, record, e));
+    String team = attribution.team(); // cache (issue 7): the scope of cached answers
+    gate.admit(pass, attribution, route.targets(), facts.estimatedPromptTokens(), maxTokens(request), record,
+        exchange.getIoThread(), denied -> {
+          if (denied != null) {
+            deny(exchange, record, denied);
+            return;
+          }
+          try {
+            // cache (issue 7), after admission: answers from the cache, or forwards with a capture that
+            // stores a complete answer
+            boolean wantsUsage = OpenAiChat.clientWantsStreamUsage(request);
+            cache.handle(exchange, record, request, stream, wantsUsage, route.route(), route.targets().get(0).id(),
+                team, pass.key() == null ? null : pass.key().id(), () -> new ChatAttempts(exchange,
+                    record, request, stream, wantsUsage, route, upstream, resilience, breakers, backoff).start(),
+                e -> internalError(exchange, record, e));
+          } catch (RuntimeException e) {
+            internalError(exchange, record, e);
+          }
+        });
+  }
+
+  /** {@code max_completion_tokens}, else {@code max_tokens}, else null. */
+  static Integer maxTokens(JsonNode request) {
+    for (String field : new String[] {"max_completion_tokens", "max_tokens"}) {
+      JsonNode n = request.get(field);
+      if (n != null && n.canConvertToInt() && n.isIntegralNumber() && n.asInt() > 0) {
+        return n.asInt();
+      }
+    }
+    return null;
+  }
+
+  /** Answers a request the gate refused (401/403/429), OpenAI-shaped, and records it. */
+  static void deny(HttpServerExchange exchange, CallRecord record, Gate.Denied denied) {
+    if (denied.retryAfterSeconds() != null) {
+      exchange.getResponseHeaders().put(io.undertow.util.Headers.RETRY_AFTER, denied.retryAfterSeconds());
+    }
+    OpenAiErrors.send(exchange, denied.status(), denied.message(), denied.openAiType(), null, denied.code());
+    record.error(denied.status(), denied.openAiType(), denied.message());
+    record.finish(denied.status(), null);
   }
 
   /** The request without its messages: what the event keeps as parameters. Shares nodes; never mutated. */

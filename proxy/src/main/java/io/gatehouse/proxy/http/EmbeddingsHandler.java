@@ -14,6 +14,7 @@ import io.gatehouse.proxy.pipeline.CallRecord;
 import io.gatehouse.proxy.provider.ModelPatch;
 import io.gatehouse.proxy.provider.Provider;
 import io.gatehouse.proxy.routing.RouteTable;
+import io.gatehouse.proxy.tracing.Tracing;
 import io.gatehouse.proxy.transport.UpstreamClient;
 import io.gatehouse.proxy.transport.UpstreamRequest;
 import io.undertow.server.HttpHandler;
@@ -38,8 +39,13 @@ public final class EmbeddingsHandler implements HttpHandler {
   private final RouteTable routes;
   private final UpstreamClient upstream;
   private final EventSink events;
+  private final Tracing tracing;
+  private final io.gatehouse.proxy.limits.Gate gate;
 
-  public EmbeddingsHandler(RouteTable routes, UpstreamClient upstream, EventSink events) {
+  public EmbeddingsHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Tracing tracing,
+      io.gatehouse.proxy.limits.Gate gate) {
+    this.tracing = tracing;
+    this.gate = gate;
     this.routes = routes;
     this.upstream = upstream;
     this.events = events;
@@ -48,6 +54,7 @@ public final class EmbeddingsHandler implements HttpHandler {
   @Override
   public void handleRequest(HttpServerExchange exchange) {
     CallRecord record = new CallRecord(events, ENDPOINT);
+    record.trace(tracing.start(ENDPOINT, exchange.getRequestHeaders()));
     GatewayHandler.tagRequestId(exchange, record.eventId());
     record.event().stream(false);
     OpenAiRequestBody.receive(exchange, record, this::onBody);
@@ -59,7 +66,8 @@ public final class EmbeddingsHandler implements HttpHandler {
     if (request == null) {
       return;
     }
-    Attribution.from(exchange.getRequestHeaders(), request).applyTo(record.event());
+    Attribution attribution = Attribution.from(exchange.getRequestHeaders(), request);
+    attribution.applyTo(record.event());
     JsonNode input = request.get("input");
     ObjectNode params = request.objectNode().setAll(request); // shallow: shares the nodes
     params.remove("input");
@@ -79,6 +87,15 @@ public final class EmbeddingsHandler implements HttpHandler {
     }
     String modelName = model == null || model.isNull() ? null : model.asText();
     record.event().modelRequested(modelName);
+    io.gatehouse.proxy.limits.Gate.Check check = gate.authenticate(exchange.getRequestHeaders(), modelName);
+    if (check instanceof io.gatehouse.proxy.limits.Gate.Denied denied) {
+      ChatCompletionsHandler.deny(exchange, record, denied);
+      return;
+    }
+    io.gatehouse.proxy.limits.Gate.Pass pass = (io.gatehouse.proxy.limits.Gate.Pass) check;
+    pass.applyTo(record.event());
+    Attribution attributed = pass.attribution(attribution);
+    attributed.applyTo(record.event());
     if (input == null || input.isNull()) {
       reject(exchange, record, 400, "input", "missing_input", "You must provide an input: a string or an array of "
           + "strings to embed." + EXAMPLE);
@@ -109,6 +126,18 @@ public final class EmbeddingsHandler implements HttpHandler {
     }
     String deployment = provider.deployment(credential.index(), route.upstreamModel());
     record.event().provider(provider.name()).deployment(deployment).route(route.route());
-    new EmbeddingsForwarder(exchange, record, provider, deployment, route.upstreamModel()).start(upstream, upstreamRequest);
+    // the body's length / 4 bounds the input tokens from above; embeddings produce no output tokens
+    gate.admit(pass, attributed, route.targets(), (body.length + 3) / 4, 0, record, exchange.getIoThread(), denied -> {
+      if (denied != null) {
+        ChatCompletionsHandler.deny(exchange, record, denied);
+        return;
+      }
+      try {
+        new EmbeddingsForwarder(exchange, record, provider, deployment, route.upstreamModel())
+            .start(upstream, upstreamRequest);
+      } catch (RuntimeException e) {
+        ChatCompletionsHandler.internalError(exchange, record, e);
+      }
+    });
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatehouse.proxy.events.EventSink;
 import io.gatehouse.proxy.events.PromptHash;
+import io.gatehouse.proxy.limits.Gate;
 import io.gatehouse.proxy.pipeline.Attribution;
 import io.gatehouse.proxy.pipeline.CallRecord;
 import io.gatehouse.proxy.pipeline.Prompts;
@@ -14,6 +15,7 @@ import io.gatehouse.proxy.provider.ModelPatch;
 import io.gatehouse.proxy.provider.Provider;
 import io.gatehouse.proxy.provider.anthropic.AnthropicAdapter;
 import io.gatehouse.proxy.routing.RouteTable;
+import io.gatehouse.proxy.tracing.Tracing;
 import io.gatehouse.proxy.transport.UpstreamClient;
 import io.gatehouse.proxy.transport.UpstreamRequest;
 import io.undertow.server.HttpHandler;
@@ -50,8 +52,12 @@ public final class MessagesHandler implements HttpHandler {
   private final RouteTable routes;
   private final UpstreamClient upstream;
   private final EventSink events;
+  private final Tracing tracing;
+  private final Gate gate;
 
-  public MessagesHandler(RouteTable routes, UpstreamClient upstream, EventSink events) {
+  public MessagesHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Tracing tracing, Gate gate) {
+    this.tracing = tracing;
+    this.gate = gate;
     this.routes = routes;
     this.upstream = upstream;
     this.events = events;
@@ -61,6 +67,7 @@ public final class MessagesHandler implements HttpHandler {
   public void handleRequest(HttpServerExchange exchange) {
     String endpoint = exchange.getRequestPath().equals(COUNT_TOKENS) ? COUNT_TOKENS : ENDPOINT;
     CallRecord record = new CallRecord(events, endpoint);
+    record.trace(tracing.start(endpoint, exchange.getRequestHeaders()));
     GatewayHandler.tagRequestId(exchange, record.eventId());
     exchange.getRequestReceiver().receiveFullBytes(
         (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> {
@@ -85,7 +92,8 @@ public final class MessagesHandler implements HttpHandler {
 
   private void onBody(HttpServerExchange exchange, CallRecord record, String endpoint, byte[] body) {
     // headers only: Anthropic's body has no OpenAI-style "user" field
-    Attribution.from(exchange.getRequestHeaders(), null).applyTo(record.event());
+    Attribution attribution = Attribution.from(exchange.getRequestHeaders(), null);
+    attribution.applyTo(record.event());
     JsonNode parsed;
     try {
       parsed = JSON.readTree(body);
@@ -121,12 +129,44 @@ public final class MessagesHandler implements HttpHandler {
     }
     String modelName = model == null || model.isNull() ? null : model.asText();
     record.event().modelRequested(modelName);
+    Gate.Check check = gate.authenticate(exchange.getRequestHeaders(), modelName);
+    if (check instanceof Gate.Denied denied) {
+      deny(exchange, record, denied);
+      return;
+    }
+    Gate.Pass pass = (Gate.Pass) check;
+    pass.applyTo(record.event());
+    Attribution attributed = pass.attribution(attribution);
+    attributed.applyTo(record.event());
     RouteTable.Resolution resolution = routes.resolveAnthropic(modelName);
     if (resolution instanceof RouteTable.RouteError error) {
       reject(exchange, record, error.status(), error.code(), error.message());
       return;
     }
     RouteTable.Route route = (RouteTable.Route) resolution;
+    if (endpoint.equals(COUNT_TOKENS)) { // free: authenticated, never budgeted
+      forward(exchange, record, endpoint, body, modelName, stream, route);
+      return;
+    }
+    JsonNode maxTokens = request.get("max_tokens");
+    // the body's length / 4 bounds the prompt's tokens from above, which is what a reservation needs
+    gate.admit(pass, attributed, route.targets(), (body.length + 3) / 4,
+        maxTokens != null && maxTokens.isIntegralNumber() && maxTokens.asInt() > 0 ? maxTokens.asInt() : null,
+        record, exchange.getIoThread(), denied -> {
+          if (denied != null) {
+            deny(exchange, record, denied);
+            return;
+          }
+          try {
+            forward(exchange, record, endpoint, body, modelName, stream, route);
+          } catch (RuntimeException e) {
+            internalError(exchange, record, e);
+          }
+        });
+  }
+
+  private void forward(HttpServerExchange exchange, CallRecord record, String endpoint, byte[] body, String modelName,
+      boolean stream, RouteTable.Route route) {
     Provider provider = route.provider();
     Provider.Credential credential = provider.nextCredential();
     String deployment = provider.deployment(credential.index(), route.upstreamModel());
@@ -166,6 +206,13 @@ public final class MessagesHandler implements HttpHandler {
       }
     }
     return params;
+  }
+
+  private static void deny(HttpServerExchange exchange, CallRecord record, Gate.Denied denied) {
+    if (denied.retryAfterSeconds() != null) {
+      exchange.getResponseHeaders().put(io.undertow.util.Headers.RETRY_AFTER, denied.retryAfterSeconds());
+    }
+    reject(exchange, record, denied.status(), denied.anthropicType(), denied.message());
   }
 
   private static void reject(HttpServerExchange exchange, CallRecord record, int status, String type,

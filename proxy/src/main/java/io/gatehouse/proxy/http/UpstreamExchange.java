@@ -117,8 +117,8 @@ abstract class UpstreamExchange implements UpstreamListener {
     exchange.getResponseHeaders().put(PROVIDER_HEADER, provider.name());
     record.event().model(upstreamModel); // replaced by the model the upstream names in its answer
     record.pricedBy(provider.prices(), provider.name(), provider.type().priceFamily());
-    record.upstreamStarted();
-    inFlight = client.post(request, this);
+    String traceparent = record.attemptStarted(provider.name(), provider.type().yamlName(), upstreamModel);
+    inFlight = client.post(traceparent == null ? request : request.withHeader("traceparent", traceparent), this);
   }
 
   // ------------------------------------------------------------ what subclasses decide (IO thread)

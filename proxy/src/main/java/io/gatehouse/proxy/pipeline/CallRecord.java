@@ -5,9 +5,11 @@ import io.gatehouse.proxy.provider.Usage;
 import io.gatehouse.schemas.pricing.PriceCatalog;
 import java.math.BigDecimal;
 import io.gatehouse.schemas.EventIds;
+import io.gatehouse.proxy.tracing.RequestSpan;
 import io.gatehouse.schemas.GatehouseEvent;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The event of one request while it is in flight: identity, clock readings and the builder. Finished
@@ -32,6 +34,8 @@ public final class CallRecord {
   private PriceCatalog prices;
   private String priceProvider;
   private String priceFamily;
+  private Consumer<GatehouseEvent> onFinish;
+  private RequestSpan span = RequestSpan.NONE;
 
   public CallRecord(EventSink sink, String endpoint) {
     this.sink = sink;
@@ -40,6 +44,20 @@ public final class CallRecord {
 
   public String eventId() {
     return eventId;
+  }
+
+  /** Traces this request with {@code span} (its attempts become child spans). */
+  public void trace(RequestSpan span) {
+    this.span = span;
+  }
+
+  /**
+   * An upstream attempt starts now (see {@link #upstreamStarted}); returns the {@code traceparent}
+   * header to send upstream with it, or null for none.
+   */
+  public String attemptStarted(String provider, String providerType, String model) {
+    upstreamStarted();
+    return span.attemptStarted(provider, providerType, model);
   }
 
   /** The builder, for stages to fill in. */
@@ -60,6 +78,7 @@ public final class CallRecord {
   public void attemptFailed(GatehouseEvent.Attempt attempt) {
     upstreamEnded();
     attempts.add(attempt);
+    span.attemptEnded(attempt);
   }
 
   /** Takes back the last {@link #attemptFailed} when that attempt answers the client after all. */
@@ -83,6 +102,11 @@ public final class CallRecord {
     if (firstByteNanos == 0) {
       firstByteNanos = System.nanoTime();
     }
+  }
+
+  /** Called once with the finished event (usage and cost set) just before it is published: budget settlement. */
+  public void onFinish(Consumer<GatehouseEvent> listener) {
+    this.onFinish = listener;
   }
 
   public boolean finished() {
@@ -140,12 +164,21 @@ public final class CallRecord {
     }
     if (attempt != null) {
       attempts.add(attempt);
+      span.attemptEnded(attempt);
     }
     price();
     if (!attempts.isEmpty()) {
       event.attempts(List.copyOf(attempts));
     }
-    sink.publish(event.build());
+    if (span.traceId() != null) { // our span is the one to look up; the client's is its parent
+      event.traceId(span.traceId()).spanId(span.spanId());
+    }
+    GatehouseEvent built = event.build();
+    if (onFinish != null) {
+      onFinish.accept(built);
+    }
+    span.end(built);
+    sink.publish(built);
   }
 
   /** Milliseconds the current upstream attempt took so far (0 when none started). */

@@ -21,6 +21,13 @@ public record UpstreamRequest(URI uri, Map<String, String> headers, byte[] body,
     return new UpstreamRequest(uri, headers, body, timeout);
   }
 
+  /** The same request with one more header (replacing one of that name). */
+  public UpstreamRequest withHeader(String name, String value) {
+    Map<String, String> more = new java.util.LinkedHashMap<>(headers);
+    more.put(name, value);
+    return new UpstreamRequest(uri, more, body, responseTimeout);
+  }
+
   @Override
   public String toString() {
     return "UpstreamRequest[" + uri + ", headers=" + headers.keySet() + ", " + body.length + " bytes]";

@@ -155,7 +155,7 @@ class ConfigLoaderTest {
     fails("providers: { l: { type: openai-compatible, base_url: \"http://l\", headers: { Host: x } } }", Map.of(),
         "providers.l.headers.Host: this header is managed by the HTTP client and cannot be set");
     fails("retires: { max_attempts: 3 }", Map.of(),
-        "retires: unknown key; allowed here: server, providers, models, routing, experiments, events, retries, timeouts, breaker, prices, receivers, cache");
+        "retires: unknown key; allowed here: server, providers, models, routing, experiments, events, retries, timeouts, breaker, prices, receivers, tracing, admin, keys, budgets, limits, cache");
     fails("server: { port: 99999 }", Map.of(),
         "server.port: expected a port number 0-65535 (0 = any free port), got '99999'");
     fails("events: { kafka: { bootstrap: \"\" } }", Map.of(), "events.kafka.bootstrap: must not be empty");
@@ -456,5 +456,21 @@ class ConfigLoaderTest {
     failsStartingWith("prices: { a/b: { input: 1 } }", Map.of(), "prices.a/b: needs numeric input and output");
     failsStartingWith("prices: { a/b: { input: 1, output: 2, cache_read: 1 } }", Map.of(),
         "prices.a/b.cache_read: unknown key; allowed here: input, output, cached_input, cache_write, reasoning, long_context");
+  }
+
+  @Test
+  void tracingAndDrainSettings() {
+    GatehouseConfig off = ConfigLoader.load(Map.of());
+    assertThat(off.tracing().endpoint()).isNull();
+    assertThat(off.drainTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
+    GatehouseConfig env = ConfigLoader.load(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/",
+        "OTEL_SERVICE_NAME", "edge-gw", "GATEHOUSE_KAFKA_TOPIC", "events.custom"));
+    assertThat(env.tracing().endpoint()).isEqualTo("http://collector:4318/v1/traces");
+    assertThat(env.tracing().serviceName()).isEqualTo("edge-gw");
+    assertThat(env.kafka().topic()).isEqualTo("events.custom");
+    assertThat(ConfigLoader.load(Map.of("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:4318/custom/path"))
+        .tracing().endpoint()).isEqualTo("http://c:4318/custom/path");
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318")))
+        .hasMessageContaining("tracing.otlp_endpoint");
   }
 }

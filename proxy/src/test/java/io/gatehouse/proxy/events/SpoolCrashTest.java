@@ -2,23 +2,21 @@ package io.gatehouse.proxy.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.proxy.ProxyProcess;
 import io.gatehouse.schemas.Topics;
 import io.gatehouse.testsupport.fake.FakeOpenAiProvider;
 import io.gatehouse.testsupport.kafka.KafkaBroker;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,39 +41,31 @@ class SpoolCrashTest {
     try (KafkaBroker kafka = KafkaBroker.start(); FakeOpenAiProvider fake = FakeOpenAiProvider.builder().start()) {
       kafka.createTopic(Topics.EVENTS_V1, 1);
       kafka.stopBroker();
-      int port = freePort();
       Map<String, String> env = Map.of("OPENAI_API_KEY", "sk-test-crash", "OPENAI_BASE_URL", fake.baseUrl(),
-          "GATEHOUSE_PORT", Integer.toString(port), "GATEHOUSE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
-          "GATEHOUSE_SPOOL_DIR", spool.toString());
+          "GATEHOUSE_PORT", Integer.toString(ProxyProcess.freePort()),
+          "GATEHOUSE_KAFKA_BOOTSTRAP", kafka.bootstrapServers(), "GATEHOUSE_SPOOL_DIR", spool.toString());
 
       List<String> ids = new ArrayList<>();
-      Process first = startProxy(env, dir.resolve("first.log"), port);
-      try {
+      try (ProxyProcess first = ProxyProcess.start(env, dir.resolve("first.log"))) {
         for (int i = 0; i < REQUESTS; i++) {
-          HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                  + "/v1/chat/completions")).header("content-type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"openai/gpt-4o-mini\",\"messages\":"
-                  + "[{\"role\":\"user\",\"content\":\"question " + i + "\"}]}")).build(),
+          HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(first.url("/v1/chat/completions")))
+                  .header("content-type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"openai/gpt-4o-mini\",\"messages\":"
+                      + "[{\"role\":\"user\",\"content\":\"question " + i + "\"}]}")).build(),
               HttpResponse.BodyHandlers.ofString());
           assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
           ids.add(r.headers().firstValue("x-gatehouse-request-id").orElseThrow());
         }
         awaitSpooled(spool, ids);
-      } finally {
-        first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
-        assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(first.kill()).as("SIGKILL: no shutdown hook, no flush").isEqualTo(137);
       }
-      assertThat(first.exitValue()).isEqualTo(137);
 
       kafka.startBroker();
-      Process second = startProxy(env, dir.resolve("second.log"), port);
-      try (TopicReader reader = new TopicReader(kafka.bootstrapServers(), Topics.EVENTS_V1)) {
+      try (ProxyProcess second = ProxyProcess.start(env, dir.resolve("second.log"));
+          TopicReader reader = new TopicReader(kafka.bootstrapServers(), Topics.EVENTS_V1)) {
         reader.awaitAll(ids, WAIT);
-      } finally {
-        second.destroy();
-        second.waitFor(20, TimeUnit.SECONDS);
+        assertThat(second.log()).contains("from an earlier run");
       }
-      assertThat(Files.readString(dir.resolve("second.log"))).contains("from an earlier run");
     }
   }
 
@@ -95,38 +85,5 @@ class SpoolCrashTest {
       Thread.sleep(50); // polling interval of a deadline loop
     }
     throw new AssertionError("the spool holds " + seen.size() + " of " + ids.size() + " events");
-  }
-
-  private static Process startProxy(Map<String, String> env, Path log, int port) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.gatehouse.proxy.GatehouseProxy");
-    pb.environment().keySet().removeIf(k -> k.startsWith("GATEHOUSE_") || k.startsWith("OPENAI_")
-        || k.startsWith("ANTHROPIC_") || k.startsWith("GEMINI_") || k.startsWith("AZURE_OPENAI_"));
-    pb.environment().putAll(env);
-    pb.redirectErrorStream(true).redirectOutput(log.toFile());
-    Process p = pb.start();
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!p.isAlive()) {
-        throw new AssertionError("the proxy exited with " + p.exitValue() + ":\n" + Files.readString(log));
-      }
-      try {
-        if (HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return p;
-        }
-      } catch (IOException notYetListening) {
-        // poll again
-      }
-      Thread.sleep(50); // polling interval of a deadline loop
-    }
-    p.destroyForcibly();
-    throw new AssertionError("the proxy did not answer /health within " + WAIT + ":\n" + Files.readString(log));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }
