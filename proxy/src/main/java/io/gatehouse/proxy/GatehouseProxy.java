@@ -1,5 +1,7 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.proxy.cache.CacheSettings;
+import io.gatehouse.proxy.cache.CacheStage;
 import io.gatehouse.proxy.config.ConfigException;
 import io.gatehouse.proxy.config.ConfigLoader;
 import io.gatehouse.proxy.config.GatehouseConfig;
@@ -66,6 +68,7 @@ public final class GatehouseProxy implements AutoCloseable {
   private final SpendLog spendLog;
   private final Gate gate;
   private final Undertow server;
+  private final CacheStage cache; // cache (issue 7)
   private final int port;
   private final GatehouseMeters meters;
   private final Tracing tracing;
@@ -103,8 +106,9 @@ public final class GatehouseProxy implements AutoCloseable {
         access.decisionTimeout()) : null;
     this.gate = new Gate(keys, spendLog, access, System::currentTimeMillis);
     meters.bind(gate);
+    this.cache = CacheStage.create(config.cache(), config.providers(), meters.registry()); // cache (issue 7)
     GatewayHandler gateway = new GatewayHandler(
-        new ChatCompletionsHandler(routes, upstream, metered, resilience, breakers, tracing, gate),
+        new ChatCompletionsHandler(routes, upstream, metered, resilience, breakers, tracing, gate, cache),
         new EmbeddingsHandler(routes, upstream, metered, tracing, gate),
         new MessagesHandler(routes, upstream, metered, tracing, gate), new ModelsHandler(config), metered,
         Receivers.of(metered.logs(new PricingSink(events, providers.prices())),
@@ -131,6 +135,7 @@ public final class GatehouseProxy implements AutoCloseable {
       events.close(Duration.ZERO);
       upstream.close();
       closeAccess();
+      cache.close();
       throw new IllegalStateException("Cannot listen on " + config.host() + ":" + config.port() + " ("
           + e.getMessage() + "). Set GATEHOUSE_PORT or server.port to a free port.", e);
     }
@@ -184,6 +189,11 @@ public final class GatehouseProxy implements AutoCloseable {
     return events.spoolBytes();
   }
 
+  /** The response cache (issue 7). */
+  public CacheStage cache() {
+    return cache;
+  }
+
   /** Admission of proxied requests (virtual keys, budgets, rate limits). */
   public Gate gate() {
     return gate;
@@ -222,6 +232,7 @@ public final class GatehouseProxy implements AutoCloseable {
     upstream.close();
     closeAccess();
     tracing.close();
+    cache.close();
     events.close(EVENTS_CLOSE_TIMEOUT);
   }
 
@@ -275,6 +286,13 @@ public final class GatehouseProxy implements AutoCloseable {
         r.total().toMillis(), r.breakerFailures(), r.breakerCooldown().toMillis());
     LOG.info("Prices: built-in catalog {}{}", PriceCatalog.builtIn().version(),
         config.prices().isEmpty() ? "" : " + overrides for " + String.join(", ", config.prices().keySet()));
+    if (cache.enabled()) {
+      CacheSettings c = config.cache();
+      LOG.info("Cache: exact, ttl {} s, up to {} bytes, scope {}{}", c.ttl().toSeconds(), c.maxBytes(),
+          c.scope().name().toLowerCase(java.util.Locale.ROOT), c.semanticRoutes().isEmpty() ? ""
+              : "; semantic for " + String.join(", ", c.semanticRoutes()) + " (threshold " + c.semantic().threshold()
+                  + ", embedder " + c.semantic().embedder() + ")");
+    }
     GatehouseConfig.EventsSettings ev = config.events();
     LOG.info("Event spool: {} (up to {} bytes, fsync {})", ev.spool().dir().toAbsolutePath(), ev.spool().maxBytes(),
         ev.spool().fsync().yamlName());

@@ -81,7 +81,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
   private static final Set<String> TOP_KEYS =
       ordered("server", "providers", "models", "routing", "experiments", "events", "retries", "timeouts",
           "breaker", "prices", "receivers", "tracing", "admin", "keys",
-          "budgets", "limits");
+          "budgets", "limits", "cache");
   private static final Set<String> TRACING_KEYS = ordered("otlp_endpoint", "service_name", "sample_ratio");
   private static final Set<String> RECEIVERS_KEYS = ordered("log_only", "ingest_token");
   private static final Set<String> RETRIES_KEYS = ordered("max_attempts", "backoff", "max_backoff", "max_retry_after");
@@ -96,7 +96,7 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
   static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
   private static final Set<String> SERVER_KEYS = ordered("port", "host", "drain_timeout");
   private static final Set<String> PROVIDER_KEYS = ordered("type", "base_url", "keys", "headers", "api_version");
-  private static final Set<String> MODEL_KEYS = ordered("targets", "strategy", "log_bodies");
+  private static final Set<String> MODEL_KEYS = ordered("targets", "strategy", "log_bodies", "cache");
   private static final Set<String> TARGET_KEYS = ordered("model", "weight");
   private static final Set<String> EVENTS_KEYS = ordered("kafka", "spool", "redaction", "log_bodies");
   private static final Set<String> SPOOL_KEYS = ordered("dir", "max_bytes", "fsync");
@@ -300,8 +300,24 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
         new GatehouseConfig.KafkaSettings(bootstrap, topic), eventsSettings, file, r.resilience(top),
         r.prices(top), receivers(top, r, env), tracing(top, r, env), io.gatehouse.proxy.keys.AccessConfig.parse(
             top.get("admin"), top.get("keys"), top.get("budgets"), top.get("limits"), env,
-            (v, path) -> interpolate(v, path, env)));
+            (v, path) -> interpolate(v, path, env)), cache(top, env, providers));
   }
+
+  /** {@code cache:} and {@code models.<alias>.cache:}, validated by the cache package (issue 7). */
+  private static io.gatehouse.proxy.cache.CacheSettings cache(ObjectNode top, Map<String, String> env,
+      Map<String, ProviderConfig> providers) {
+    Map<String, JsonNode> aliases = new LinkedHashMap<>();
+    if (top.get("models") instanceof ObjectNode ms) {
+      ms.fields().forEachRemaining(e -> {
+        if (e.getValue().hasNonNull("cache")) {
+          aliases.put(e.getKey(), e.getValue().get("cache"));
+        }
+      });
+    }
+    return io.gatehouse.proxy.cache.CacheSettings.parse(top.get("cache"), aliases, providers,
+        (v, p) -> interpolate(v, p, env));
+  }
+
 
   /**
    * {@code tracing:}; the standard OpenTelemetry variables win: {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}

@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
  * @param receivers the log receivers (log-only mode, ingest token)
  * @param tracing OpenTelemetry export ({@code tracing:}, {@code OTEL_EXPORTER_OTLP_*})
  * @param access admin token, virtual key mode, team/user budgets and rate limits
+ * @param cache the exact and semantic response cache ({@code cache:}, per alias {@code cache:})
  */
 public record GatehouseConfig(
     String host,
@@ -41,7 +42,8 @@ public record GatehouseConfig(
     Map<String, PriceCatalog.Price> prices,
     ReceiverSettings receivers,
     io.gatehouse.proxy.tracing.TracingSettings tracing,
-    io.gatehouse.proxy.keys.AccessConfig access) {
+    io.gatehouse.proxy.keys.AccessConfig access,
+    io.gatehouse.proxy.cache.CacheSettings cache) {
 
   /**
    * The log receivers ({@code POST /v1/logs}, {@code /v1/traces}, {@code /v1/litellm}), always served.

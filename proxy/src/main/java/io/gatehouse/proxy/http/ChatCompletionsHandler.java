@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.proxy.cache.CacheStage;
 import io.gatehouse.proxy.config.Resilience;
 import io.gatehouse.proxy.events.EventSink;
 import io.gatehouse.proxy.events.PromptHash;
@@ -45,11 +46,18 @@ public final class ChatCompletionsHandler implements HttpHandler {
   private final Backoff backoff;
   private final Tracing tracing;
   private final Gate gate;
+  private final CacheStage cache; // cache (issue 7)
 
   public ChatCompletionsHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Resilience resilience,
       Breakers breakers, Tracing tracing, Gate gate) {
+    this(routes, upstream, events, resilience, breakers, tracing, gate, CacheStage.OFF);
+  }
+
+  public ChatCompletionsHandler(RouteTable routes, UpstreamClient upstream, EventSink events, Resilience resilience,
+      Breakers breakers, Tracing tracing, Gate gate, CacheStage cache) {
     this.tracing = tracing;
     this.gate = gate;
+    this.cache = cache;
     this.routes = routes;
     this.upstream = upstream;
     this.events = events;
@@ -116,6 +124,7 @@ public final class ChatCompletionsHandler implements HttpHandler {
     }
     RouteTable.Route route = (RouteTable.Route) resolution;
     record.event().route(route.route()).experiment(route.experiment()).variant(route.variant());
+    String team = attribution.team(); // cache (issue 7): the scope of cached answers
     gate.admit(pass, attribution, route.targets(), facts.estimatedPromptTokens(), maxTokens(request), record,
         exchange.getIoThread(), denied -> {
           if (denied != null) {
@@ -123,8 +132,13 @@ public final class ChatCompletionsHandler implements HttpHandler {
             return;
           }
           try {
-            new ChatAttempts(exchange, record, request, stream, OpenAiChat.clientWantsStreamUsage(request), route,
-                upstream, resilience, breakers, backoff).start();
+            // cache (issue 7), after admission: answers from the cache, or forwards with a capture that
+            // stores a complete answer
+            boolean wantsUsage = OpenAiChat.clientWantsStreamUsage(request);
+            cache.handle(exchange, record, request, stream, wantsUsage, route.route(), route.targets().get(0).id(),
+                team, pass.key() == null ? null : pass.key().id(), () -> new ChatAttempts(exchange,
+                    record, request, stream, wantsUsage, route, upstream, resilience, breakers, backoff).start(),
+                e -> internalError(exchange, record, e));
           } catch (RuntimeException e) {
             internalError(exchange, record, e);
           }

@@ -1,5 +1,6 @@
 package io.gatehouse.proxy.http;
 
+import io.gatehouse.proxy.cache.CacheCapture;
 import io.gatehouse.proxy.failover.FailureClassifier;
 import io.gatehouse.proxy.pipeline.CallRecord;
 import io.gatehouse.proxy.provider.ChatAdapter;
@@ -44,6 +45,8 @@ final class ChatForwarder extends UpstreamExchange {
   private ChatStream tap; // non-null once in stream mode
   private ClientStream clientStream;
   private ByteArrayOutputStream collected;
+  /** cache (issue 7): told what the client receives; stores it only when complete and successful. */
+  private final CacheCapture cache;
 
   /**
    * @param firstToken how long a stream may take to deliver its first piece after its headers
@@ -57,6 +60,7 @@ final class ChatForwarder extends UpstreamExchange {
     this.clientWantsUsage = clientWantsUsage;
     this.firstTokenMs = firstToken.toMillis();
     this.idleMs = idle.toMillis();
+    this.cache = exchange.getAttachment(CacheCapture.KEY);
   }
 
   /** (Re)arms the stream's silence timer: first token until a piece was written, idle after that. */
@@ -97,6 +101,9 @@ final class ChatForwarder extends UpstreamExchange {
 
   @Override
   protected void responseStarted(HttpHeaders headers) {
+    if (cache != null) {
+      cache.restart();
+    }
     if (streamRequested && upstreamStreams()) {
       tap = provider.adapter().stream(upstreamModel, clientWantsUsage);
       clientStream = startClientStream();
@@ -140,6 +147,9 @@ final class ChatForwarder extends UpstreamExchange {
     }
     if (forward.hasRemaining()) {
       wroteToClient = true;
+      if (cache != null) {
+        cache.streamed(forward);
+      }
     }
     forward(clientStream, forward, demand);
   }
@@ -151,6 +161,9 @@ final class ChatForwarder extends UpstreamExchange {
     if (tap != null) {
       ByteBuffer rest = tap.remainder();
       if (rest.hasRemaining()) {
+        if (cache != null) {
+          cache.streamed(rest);
+        }
         clientStream.write(rest, this::endStream, this::clientGone);
       } else {
         endStream();
@@ -173,6 +186,10 @@ final class ChatForwarder extends UpstreamExchange {
       record.event().model(answer.model()).finishReason(answer.finishReason()).completion(answer.text());
       record.usage(answer.usage());
       finish(status, null, null);
+      if (cache != null && status == 200 && answer.finishReason() != null) {
+        cache.answered(answer.body(), provider.name(), answer.model(), answer.finishReason(), answer.text(),
+            answer.usage(), record.event().costUsd());
+      }
       return;
     }
     ChatAdapter.ErrorAnswer error = adapter.error(status, body);
@@ -212,6 +229,10 @@ final class ChatForwarder extends UpstreamExchange {
     } else {
       clientStream.end();
       finish(status, null, null);
+      if (cache != null && status == 200 && tap.done() && tap.finishReason() != null) {
+        cache.answered(null, provider.name(), record.event().model(), tap.finishReason(), tap.completion(),
+            tap.usage(), record.event().costUsd());
+      }
     }
   }
 

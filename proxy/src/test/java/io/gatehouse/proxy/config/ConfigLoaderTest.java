@@ -129,7 +129,7 @@ class ConfigLoaderTest {
     fails(providers + "models: { smart: { targets: [] } }", Map.of(),
         "models.smart.targets: expected a non-empty list of provider/model targets");
     fails(providers + "models: { smart: { target: [openai/x] } }", Map.of(),
-        "models.smart.target: unknown key; allowed here: targets, strategy, log_bodies");
+        "models.smart.target: unknown key; allowed here: targets, strategy, log_bodies, cache");
     fails(providers + "models: { smart: { strategy: random, targets: [openai/x] } }", Map.of(),
         "models.smart.strategy: unknown strategy 'random'; one of: priority, weighted");
     fails("providers: { local: { type: openai-compatible, base_ur: \"http://l\" } }", Map.of(),
@@ -155,7 +155,7 @@ class ConfigLoaderTest {
     fails("providers: { l: { type: openai-compatible, base_url: \"http://l\", headers: { Host: x } } }", Map.of(),
         "providers.l.headers.Host: this header is managed by the HTTP client and cannot be set");
     fails("retires: { max_attempts: 3 }", Map.of(),
-        "retires: unknown key; allowed here: server, providers, models, routing, experiments, events, retries, timeouts, breaker, prices, receivers, tracing, admin, keys, budgets, limits");
+        "retires: unknown key; allowed here: server, providers, models, routing, experiments, events, retries, timeouts, breaker, prices, receivers, tracing, admin, keys, budgets, limits, cache");
     fails("server: { port: 99999 }", Map.of(),
         "server.port: expected a port number 0-65535 (0 = any free port), got '99999'");
     fails("events: { kafka: { bootstrap: \"\" } }", Map.of(), "events.kafka.bootstrap: must not be empty");
