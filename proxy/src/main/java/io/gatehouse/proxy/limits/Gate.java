@@ -229,7 +229,9 @@ public final class Gate {
 
   static Denied denied(Ledger.Decision d, long now) {
     String resets = Instant.ofEpochMilli(d.resetsAt()).toString();
-    long retryAfter = Math.max(1, (d.resetsAt() - now + 999) / 1000);
+    // clamped to the 60 s window: the decision's "now" can lag the time of the record that decided it
+    // (another replica's clock, or time spent waiting for the log), which would round up to 61
+    long retryAfter = Math.min(60, Math.max(1, (d.resetsAt() - now + 999) / 1000));
     return switch (d.limit()) {
       case "budget" -> new Denied(429, "insufficient_quota", "rate_limit_error", "budget_exceeded", "Budget exceeded for " + d.scope() + ": spent "
           + usd(d.used()) + " of " + usd(d.max()) + " USD this period (including requests in flight); it resets at "

@@ -57,5 +57,8 @@ class GateTest {
     Gate.Denied tpm = Gate.denied(new Ledger.Decision(false, "tpm", "key:vk_1", 900, 1000, now + 1), now);
     assertThat(tpm.openAiType()).isEqualTo("tokens");
     assertThat(tpm.message()).contains("900 of 1000 tokens per minute");
+    // decided from a record stamped 400 ms after this replica's "now": still at most the 60 s window
+    Gate.Denied late = Gate.denied(new Ledger.Decision(false, "rpm", "key:vk_1", 6, 6, now + 60_400), now);
+    assertThat(late.retryAfterSeconds()).isEqualTo(60);
   }
 }
