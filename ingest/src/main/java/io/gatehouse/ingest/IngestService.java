@@ -8,6 +8,8 @@ import io.gatehouse.ingest.clickhouse.StoredEvents;
 import io.gatehouse.ingest.consume.IngestLoop;
 import io.gatehouse.ingest.consume.IngestStats;
 import io.gatehouse.ingest.consume.LoopHooks;
+import io.gatehouse.ingest.feedback.FeedbackLoop;
+import io.gatehouse.schemas.Topics;
 import io.gatehouse.ingest.health.HealthEndpoint;
 import io.gatehouse.ingest.health.HealthEndpoint.State;
 import java.time.Duration;
@@ -46,6 +48,8 @@ public final class IngestService implements AutoCloseable {
   private EventsInserter inserter;
   private Producer<byte[], byte[]> deadLetters;
   private IngestLoop loop;
+  private volatile FeedbackLoop feedback;
+  private Thread feedbackThread;
   private volatile Thread loopThread;
 
   private IngestService(IngestConfig config, LoopHooks hooks) {
@@ -101,6 +105,12 @@ public final class IngestService implements AutoCloseable {
           config.flushInterval(), hooks);
       loopThread = new Thread(loop, "gatehouse-ingest-consumer");
       loopThread.start();
+      Properties feedbackProps = consumerProps();
+      feedbackProps.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId() + "-feedback");
+      feedbackProps.put(ConsumerConfig.CLIENT_ID_CONFIG, "gatehouse-ingest-feedback");
+      feedback = new FeedbackLoop(new KafkaConsumer<>(feedbackProps), Topics.FEEDBACK_V1, clickHouse);
+      feedbackThread = new Thread(feedback, "gatehouse-ingest-feedback");
+      feedbackThread.start();
       state = State.RUNNING;
     }
     log.info("Gatehouse ingest ready: Kafka {} topic {} (group {}) -> ClickHouse {}; health on "
@@ -137,6 +147,12 @@ public final class IngestService implements AutoCloseable {
     return p;
   }
 
+  /** Feedback rows inserted so far (0 before start completes). */
+  public long feedbackInserted() {
+    FeedbackLoop f = feedback;
+    return f == null ? 0 : f.inserted();
+  }
+
   /** The port of the health endpoint. */
   public int port() {
     return health.port();
@@ -171,6 +187,15 @@ public final class IngestService implements AutoCloseable {
           log.warn("Consumer loop did not stop within {} s", STOP_TIMEOUT.toSeconds());
         }
         loop = null;
+      }
+      if (feedback != null) {
+        feedback.close();
+        try {
+          feedbackThread.join(STOP_TIMEOUT.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        feedback = null;
       }
       if (deadLetters != null) {
         deadLetters.close(Duration.ofSeconds(5));

@@ -18,6 +18,9 @@ import io.gatehouse.proxy.http.GatewayHandler;
 import io.gatehouse.proxy.http.MessagesHandler;
 import io.gatehouse.proxy.http.ModelsHandler;
 import io.gatehouse.proxy.http.OpsHandler;
+import io.gatehouse.proxy.http.FeedbackHandler;
+import io.gatehouse.proxy.events.FeedbackPublisher;
+import io.gatehouse.schemas.Topics;
 import io.gatehouse.proxy.metrics.GatehouseMeters;
 import io.gatehouse.proxy.metrics.RequestMetrics;
 import io.gatehouse.proxy.tracing.Tracing;
@@ -72,6 +75,7 @@ public final class GatehouseProxy implements AutoCloseable {
   private final int port;
   private final GatehouseMeters meters;
   private final Tracing tracing;
+  private final FeedbackPublisher feedback;
   private final GracefulShutdownHandler inFlight;
   private volatile boolean draining;
   private boolean closed;
@@ -114,9 +118,14 @@ public final class GatehouseProxy implements AutoCloseable {
         Receivers.of(metered.logs(new PricingSink(events, providers.prices())),
             IngestToken.of(config.receivers().ingestToken()), config.receivers().logOnly()));
     AdminHandler admin = proxying ? new AdminHandler(keys, access.adminToken(), System::currentTimeMillis) : null;
-    io.undertow.server.HttpHandler root = admin == null ? gateway : exchange -> {
-      if (exchange.getRequestPath().startsWith(AdminHandler.PREFIX)) {
+    this.feedback = new FeedbackPublisher(config.kafka().bootstrap(), Topics.FEEDBACK_V1);
+    FeedbackHandler feedbackHandler = new FeedbackHandler(feedback, gate);
+    io.undertow.server.HttpHandler root = exchange -> {
+      String path = exchange.getRequestPath();
+      if (admin != null && path.startsWith(AdminHandler.PREFIX)) {
         admin.handleRequest(exchange);
+      } else if (path.equals(FeedbackHandler.ENDPOINT)) {
+        feedbackHandler.handleRequest(exchange);
       } else {
         gateway.handleRequest(exchange);
       }
@@ -124,7 +133,7 @@ public final class GatehouseProxy implements AutoCloseable {
     this.inFlight = Handlers.gracefulShutdown(root);
     Undertow built = Undertow.builder()
         .addHttpListener(config.port(), config.host())
-        .setWorkerThreads(4) // proxy routes never dispatch to workers (only /metrics does): IO threads do the work
+        .setWorkerThreads(4) // proxy routes never dispatch to workers (only /metrics and feedback do): IO threads do the work
         .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, GatewayHandler.MAX_REQUEST_BYTES)
         .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, true)
         .setHandler(new OpsHandler(meters, () -> draining, inFlight))
@@ -232,6 +241,7 @@ public final class GatehouseProxy implements AutoCloseable {
     upstream.close();
     closeAccess();
     tracing.close();
+    feedback.close();
     cache.close();
     events.close(EVENTS_CLOSE_TIMEOUT);
   }

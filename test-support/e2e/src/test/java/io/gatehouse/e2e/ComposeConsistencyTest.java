@@ -83,7 +83,7 @@ class ComposeConsistencyTest {
       created.add(m.group(1));
     }
     GatehouseConfig proxyConfig = ConfigLoader.load(env("proxy"));
-    assertThat(created).containsExactlyInAnyOrder(config.topic(), config.dlqTopic(),
+    assertThat(created).containsExactlyInAnyOrder(config.topic(), config.dlqTopic(), Topics.FEEDBACK_V1,
         proxyConfig.access().keysTopic(), proxyConfig.access().spendTopic());
     assertThat(init).contains("--topic " + config.topic() + " --partitions 6")
         .contains("--topic " + proxyConfig.access().keysTopic() + " --partitions 1 --replication-factor 1 --config "
