@@ -38,6 +38,12 @@ public final class RequestMetrics implements EventSink {
   private final Meter.MeterProvider<Counter> attempts;
   private final Meter.MeterProvider<Counter> failovers;
   private final Meter.MeterProvider<Counter> logs;
+  private final java.util.concurrent.ConcurrentHashMap<RequestKey, Timer> requestTimers =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<String, DistributionSummary> overheads =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<ModelKey, ModelMeters> modelMeters =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public RequestMetrics(EventSink next, MeterRegistry registry) {
     this.next = next;
@@ -85,22 +91,26 @@ public final class RequestMetrics implements EventSink {
     // only a model a provider was asked for is a tag: a client's unrouted model name could be anything
     String model = e.provider() == null ? BoundedValues.NONE
         : models.of(e.model() != null ? e.model() : e.modelRequested());
-    Tags tags = Tags.of("endpoint", endpoints.of(e.endpoint()), "provider", provider, "model", model,
-        "route", routes.of(e.route()), "outcome", outcome(e.status()), "status", Integer.toString(e.status()));
-    requests.withTags(tags).record(e.durationMs(), TimeUnit.MILLISECONDS);
+    String endpoint = endpoints.of(e.endpoint());
+    // meters are looked up once per tag combination, then reused: no Tags or Meter.Id per request
+    requestTimers.computeIfAbsent(new RequestKey(endpoint, provider, model, routes.of(e.route()), e.status()),
+        k -> requests.withTags("endpoint", k.endpoint(), "provider", k.provider(), "model", k.model(),
+            "route", k.route(), "outcome", outcome(k.status()), "status", Integer.toString(k.status())))
+        .record(e.durationMs(), TimeUnit.MILLISECONDS);
     if (e.overheadUs() != null) {
-      overhead.withTags("endpoint", endpoints.of(e.endpoint())).record(e.overheadUs() / 1e6);
+      overheads.computeIfAbsent(endpoint, x -> overhead.withTags("endpoint", x)).record(e.overheadUs() / 1e6);
     }
+    ModelMeters m = modelMeters.computeIfAbsent(new ModelKey(provider, model), ModelMeters::new);
     if (e.ttftMs() != null) {
-      ttft.withTags("provider", provider, "model", model).record(e.ttftMs(), TimeUnit.MILLISECONDS);
+      m.ttft.record(e.ttftMs(), TimeUnit.MILLISECONDS);
     }
-    count("input", provider, model, e.inputTokens());
-    count("output", provider, model, e.outputTokens());
-    count("cached_input", provider, model, e.cachedInputTokens());
-    count("cache_write", provider, model, e.cacheWriteTokens());
-    count("reasoning", provider, model, e.reasoningTokens());
+    m.count(0, e.inputTokens());
+    m.count(1, e.outputTokens());
+    m.count(2, e.cachedInputTokens());
+    m.count(3, e.cacheWriteTokens());
+    m.count(4, e.reasoningTokens());
     if (e.costUsd() != null && e.costUsd() > 0) {
-      cost.withTags("provider", provider, "model", model).increment(e.costUsd());
+      m.cost.increment(e.costUsd());
     }
     if (e.attempts() != null) {
       for (GatehouseEvent.Attempt a : e.attempts()) {
@@ -113,9 +123,30 @@ public final class RequestMetrics implements EventSink {
     }
   }
 
-  private void count(String kind, String provider, String model, Long n) {
-    if (n != null && n > 0) {
-      tokens.withTags("kind", kind, "provider", provider, "model", model).increment(n);
+  private record RequestKey(String endpoint, String provider, String model, String route, int status) {}
+
+  private record ModelKey(String provider, String model) {}
+
+  private static final String[] TOKEN_KINDS = {"input", "output", "cached_input", "cache_write", "reasoning"};
+
+  /** The meters of one provider and model. */
+  private final class ModelMeters {
+    final Timer ttft;
+    final Counter cost;
+    final Counter[] tokenCounters = new Counter[TOKEN_KINDS.length];
+
+    ModelMeters(ModelKey k) {
+      ttft = RequestMetrics.this.ttft.withTags("provider", k.provider(), "model", k.model());
+      cost = RequestMetrics.this.cost.withTags("provider", k.provider(), "model", k.model());
+      for (int i = 0; i < TOKEN_KINDS.length; i++) {
+        tokenCounters[i] = tokens.withTags("kind", TOKEN_KINDS[i], "provider", k.provider(), "model", k.model());
+      }
+    }
+
+    void count(int kind, Long n) {
+      if (n != null && n > 0) {
+        tokenCounters[kind].increment(n);
+      }
     }
   }
 
