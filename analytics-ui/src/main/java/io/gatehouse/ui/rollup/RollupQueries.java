@@ -1,0 +1,143 @@
+package io.gatehouse.ui.rollup;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
+import io.gatehouse.ui.clickhouse.SqlLiteral;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The dashboards' queries. They read the hourly rollup {@code gatehouse.rollup_hourly} (migration
+ * 0003), so ranges are whole hours: {@code [floorHour(from), to)}. Grouping by tag is the one
+ * exception: tags exist only in the raw events, which are read with FINAL. Column names come from
+ * {@link Dimension} and {@link Bucket} (constants); user input enters only through {@link SqlLiteral}.
+ * Thread-safe; throws {@link io.gatehouse.schemas.clickhouse.ClickHouseException} when ClickHouse cannot answer.
+ */
+public final class RollupQueries {
+  static final String ROLLUP = "gatehouse.rollup_hourly";
+  static final String EVENTS = "gatehouse.events";
+  /** Label of the series that sums every group outside the top N. */
+  public static final String OTHER = "(other)";
+
+  private static final String ROLLUP_STATS = "countMerge(requests) AS requests, sumMerge(errors) AS errors,"
+      + " sumMerge(input_tokens) AS input_tokens, sumMerge(output_tokens) AS output_tokens,"
+      + " sumMerge(cached_input_tokens) AS cached_input_tokens, sumMerge(reasoning_tokens) AS reasoning_tokens,"
+      + " sumMerge(cost_usd) AS cost_usd, sumMerge(cost_saved_usd) AS cost_saved_usd, sumMerge(cache_hits) AS cache_hits,"
+      + " quantilesTDigestMerge(0.5, 0.95)(latency_ms) AS latency";
+  /** The same numbers computed from raw events (the rollup view's expressions, then finished). */
+  private static final String RAW_STATS = "count() AS requests, sum(toUInt64(status >= 400 OR error_class != '')) AS errors,"
+      + " sum(toUInt64(ifNull(input_tokens, 0))) AS input_tokens, sum(toUInt64(ifNull(output_tokens, 0))) AS output_tokens,"
+      + " sum(toUInt64(ifNull(cached_input_tokens, 0))) AS cached_input_tokens,"
+      + " sum(toUInt64(ifNull(reasoning_tokens, 0))) AS reasoning_tokens,"
+      + " sum(ifNull(cost_usd, 0.)) AS cost_usd, sum(ifNull(cost_saved_usd, 0.)) AS cost_saved_usd,"
+      + " sum(toUInt64(cache_result IN ('exact', 'semantic'))) AS cache_hits,"
+      + " quantilesTDigest(0.5, 0.95)(duration_ms) AS latency";
+  private static final String TAG_KEY = "concat(tags.key, '=', tags.value)";
+
+  private final ClickHouseHttp clickHouse;
+
+  public RollupQueries(ClickHouseHttp clickHouse) {
+    this.clickHouse = clickHouse;
+  }
+
+  public String source() {
+    return clickHouse.endpoint().toString();
+  }
+
+  /** Everything in the range, as one row with an empty key. */
+  public Stats totals(Instant from, Instant to) {
+    String sql = "SELECT '' AS key, " + ROLLUP_STATS + " FROM " + ROLLUP + " WHERE " + hours(from, to)
+        + " FORMAT JSONEachRow";
+    List<Stats> rows = clickHouse.select(sql, RollupQueries::stats);
+    return rows.isEmpty() ? empty("") : rows.get(0);
+  }
+
+  /** Groups by {@code by}, most expensive first, at most {@code limit} rows. */
+  public List<Stats> groups(Dimension by, Instant from, Instant to, int limit) {
+    String sql;
+    if (by == Dimension.TAG) {
+      sql = "SELECT " + TAG_KEY + " AS key, " + RAW_STATS + " FROM " + EVENTS + " FINAL ARRAY JOIN tags"
+          + " WHERE " + raw(from, to) + " GROUP BY key";
+    } else {
+      sql = "SELECT " + by.rollupColumn().orElseThrow() + " AS key, " + ROLLUP_STATS + " FROM " + ROLLUP
+          + " WHERE " + hours(from, to) + " GROUP BY key";
+    }
+    sql += " ORDER BY cost_usd DESC, requests DESC, key LIMIT " + SqlLiteral.integer(limit) + " FORMAT JSONEachRow";
+    return clickHouse.select(sql, RollupQueries::stats);
+  }
+
+  /**
+   * Cost per bucket for the {@code top} most expensive groups over the range; every other group is
+   * summed into {@link #OTHER}. Buckets without cost are left out (the chart fills them).
+   */
+  public List<SeriesPoint> costSeries(Dimension by, Bucket bucket, Instant from, Instant to, int top) {
+    String sql;
+    if (by == Dimension.TAG) {
+      sql = "SELECT toUInt32(" + bucket.sql("ts") + ") AS bucket, " + TAG_KEY + " AS key, sum(ifNull(cost_usd, 0.)) AS cost_usd"
+          + " FROM " + EVENTS + " FINAL ARRAY JOIN tags WHERE " + raw(from, to);
+    } else {
+      sql = "SELECT toUInt32(" + bucket.sql("hour") + ") AS bucket, " + by.rollupColumn().orElseThrow()
+          + " AS key, sumMerge(cost_usd) AS cost_usd FROM " + ROLLUP + " WHERE " + hours(from, to);
+    }
+    sql += " GROUP BY bucket, key ORDER BY bucket, key FORMAT JSONEachRow";
+    List<SeriesPoint> points = clickHouse.select(sql, r -> new SeriesPoint(
+        Instant.ofEpochSecond(r.get("bucket").asLong()), r.get("key").asText(), r.get("cost_usd").asDouble()));
+    return topN(points, top);
+  }
+
+  static List<SeriesPoint> topN(List<SeriesPoint> points, int top) {
+    Map<String, Double> totals = new HashMap<>();
+    points.forEach(p -> totals.merge(p.key(), p.costUsd(), Double::sum));
+    Set<String> kept = totals.entrySet().stream()
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+        .limit(top).map(Map.Entry::getKey).collect(Collectors.toSet());
+    Map<List<Object>, Double> merged = new LinkedHashMap<>();
+    for (SeriesPoint p : points) {
+      String key = kept.contains(p.key()) ? p.key() : OTHER;
+      merged.merge(List.of(p.bucket(), key), p.costUsd(), Double::sum);
+    }
+    List<SeriesPoint> out = new ArrayList<>();
+    merged.forEach((k, cost) -> out.add(new SeriesPoint((Instant) k.get(0), (String) k.get(1), cost)));
+    out.sort(Comparator.comparing(SeriesPoint::bucket));
+    return out;
+  }
+
+  static String hours(Instant from, Instant to) {
+    return "hour >= toStartOfHour(toDateTime(" + SqlLiteral.integer(from.getEpochSecond()) + ", 'UTC'))"
+        + " AND hour < toDateTime(" + SqlLiteral.integer(to.getEpochSecond()) + ", 'UTC')";
+  }
+
+  static String raw(Instant from, Instant to) {
+    return "ts >= toStartOfHour(toDateTime(" + SqlLiteral.integer(from.getEpochSecond()) + ", 'UTC'))"
+        + " AND ts < toDateTime(" + SqlLiteral.integer(to.getEpochSecond()) + ", 'UTC')";
+  }
+
+  private static Stats stats(JsonNode r) {
+    long requests = r.get("requests").asLong();
+    JsonNode latency = r.get("latency");
+    return new Stats(r.get("key").asText(), requests, r.get("errors").asLong(),
+        r.get("input_tokens").asLong(), r.get("output_tokens").asLong(), r.get("cached_input_tokens").asLong(),
+        r.get("reasoning_tokens").asLong(), r.get("cost_usd").asDouble(), r.get("cost_saved_usd").asDouble(),
+        r.get("cache_hits").asLong(), quantile(latency, 0, requests), quantile(latency, 1, requests));
+  }
+
+  /** An empty state's quantiles come back as NaN (or garbage): 0 when there was nothing to measure. */
+  private static double quantile(JsonNode values, int i, long requests) {
+    if (requests == 0 || values == null || !values.isArray() || values.size() <= i) {
+      return 0;
+    }
+    double v = values.get(i).asDouble();
+    return Double.isFinite(v) ? v : 0;
+  }
+
+  private static Stats empty(String key) {
+    return new Stats(key, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+}
