@@ -148,7 +148,8 @@ public class CostExplorerView extends Div implements BeforeEnterObserver {
     LocalDate lastDay = to.getValue() == null ? clock.instant().atOffset(ZoneOffset.UTC).toLocalDate() : to.getValue();
     LocalDate firstDay = from.getValue() == null || from.getValue().isAfter(lastDay) ? lastDay : from.getValue();
     Bucket size = value(bucket.getValue(), Bucket.DAY);
-    if (size == Bucket.HOUR && ChronoUnit.DAYS.between(firstDay, lastDay) >= MAX_HOURLY_DAYS) {
+    // users are rolled up per day (see RollupQueries)
+    if (size == Bucket.HOUR && (dimension == Dimension.USER || ChronoUnit.DAYS.between(firstDay, lastDay) >= MAX_HOURLY_DAYS)) {
       size = Bucket.DAY;
     }
     Instant start = firstDay.atStartOfDay().toInstant(ZoneOffset.UTC);

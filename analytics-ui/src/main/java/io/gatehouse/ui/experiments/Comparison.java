@@ -65,7 +65,8 @@ public record Comparison(String metric, Sample baseline, Sample candidate, doubl
         + signed(ciLow, format) + " to " + signed(ciHigh, format) + ")";
     String p = Double.isNaN(pValue) ? "" : String.format(Locale.ROOT, ", p = %.3g", pValue);
     String warning = tooSmall ? " — too few samples (need " + MIN_SAMPLES + " per variant) to tell" : "";
-    return metric + " of " + candidateName + " is" + rel + " " + direction + " than " + baselineName + ci + ": "
+    String versus = difference == 0 ? " as " : " than ";
+    return metric + " of " + candidateName + " is" + rel + " " + direction + versus + baselineName + ci + ": "
         + verdict() + p + warning + ".";
   }
 

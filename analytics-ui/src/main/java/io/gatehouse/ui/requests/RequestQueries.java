@@ -95,7 +95,8 @@ public final class RequestQueries {
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
-    String sql = "SELECT * FROM " + TABLE + " FINAL WHERE event_id = toUUID(" + SqlLiteral.string(id.toString()) + ")"
+    // no FINAL: copies of a re-delivered event are the same event; LIMIT 1 shows one of them
+    String sql = "SELECT * FROM " + TABLE + " WHERE event_id = toUUID(" + SqlLiteral.string(id.toString()) + ")"
         + (ts == null ? "" : " AND ts = toDateTime(" + SqlLiteral.integer(ts) + ")")
         + " LIMIT 1 FORMAT JSONEachRow";
     return clickHouse.select(sql, r -> r).stream().findFirst();

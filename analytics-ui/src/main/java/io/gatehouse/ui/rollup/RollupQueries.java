@@ -14,14 +14,17 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The dashboards' queries. They read the hourly rollup {@code gatehouse.rollup_hourly} (migration
- * 0003), so ranges are whole hours: {@code [floorHour(from), to)}. Grouping by tag is the one
- * exception: tags exist only in the raw events, which are read with FINAL. Column names come from
+ * The dashboards' queries. They read the rollups of migration 0003: {@code gatehouse.rollup_hourly}
+ * (everything but users; ranges are whole hours, {@code [floorHour(from), to)}) and, for the user
+ * dimension, {@code gatehouse.rollup_daily_user} (whole days, {@code [floorDay(from), to)}, so a user
+ * series is at least daily). Grouping by tag is the one exception: tags exist only in the raw events,
+ * which are read with FINAL. Column names come from
  * {@link Dimension} and {@link Bucket} (constants); user input enters only through {@link SqlLiteral}.
  * Thread-safe; throws {@link io.gatehouse.schemas.clickhouse.ClickHouseException} when ClickHouse cannot answer.
  */
 public final class RollupQueries {
   static final String ROLLUP = "gatehouse.rollup_hourly";
+  static final String USER_ROLLUP = "gatehouse.rollup_daily_user";
   static final String EVENTS = "gatehouse.events";
   /** Label of the series that sums every group outside the top N. */
   public static final String OTHER = "(other)";
@@ -65,6 +68,8 @@ public final class RollupQueries {
     if (by == Dimension.TAG) {
       sql = "SELECT " + TAG_KEY + " AS key, " + RAW_STATS + " FROM " + EVENTS + " FINAL ARRAY JOIN tags"
           + " WHERE " + raw(from, to) + " GROUP BY key";
+    } else if (by == Dimension.USER) {
+      sql = "SELECT user AS key, " + ROLLUP_STATS + " FROM " + USER_ROLLUP + " WHERE " + days(from, to) + " GROUP BY key";
     } else {
       sql = "SELECT " + by.rollupColumn().orElseThrow() + " AS key, " + ROLLUP_STATS + " FROM " + ROLLUP
           + " WHERE " + hours(from, to) + " GROUP BY key";
@@ -75,13 +80,18 @@ public final class RollupQueries {
 
   /**
    * Cost per bucket for the {@code top} most expensive groups over the range; every other group is
-   * summed into {@link #OTHER}. Buckets without cost are left out (the chart fills them).
+   * summed into {@link #OTHER}. Buckets without cost are left out (the chart fills them). Users are
+   * rolled up per day: for {@link Dimension#USER} an hourly bucket is read as daily.
    */
   public List<SeriesPoint> costSeries(Dimension by, Bucket bucket, Instant from, Instant to, int top) {
     String sql;
     if (by == Dimension.TAG) {
       sql = "SELECT toUInt32(" + bucket.sql("ts") + ") AS bucket, " + TAG_KEY + " AS key, sum(ifNull(cost_usd, 0.)) AS cost_usd"
           + " FROM " + EVENTS + " FINAL ARRAY JOIN tags WHERE " + raw(from, to);
+    } else if (by == Dimension.USER) {
+      Bucket size = bucket == Bucket.HOUR ? Bucket.DAY : bucket;
+      sql = "SELECT toUInt32(" + size.sql("day") + ") AS bucket, user AS key, sumMerge(cost_usd) AS cost_usd FROM "
+          + USER_ROLLUP + " WHERE " + days(from, to);
     } else {
       sql = "SELECT toUInt32(" + bucket.sql("hour") + ") AS bucket, " + by.rollupColumn().orElseThrow()
           + " AS key, sumMerge(cost_usd) AS cost_usd FROM " + ROLLUP + " WHERE " + hours(from, to);
@@ -112,6 +122,11 @@ public final class RollupQueries {
   static String hours(Instant from, Instant to) {
     return "hour >= toStartOfHour(toDateTime(" + SqlLiteral.integer(from.getEpochSecond()) + ", 'UTC'))"
         + " AND hour < toDateTime(" + SqlLiteral.integer(to.getEpochSecond()) + ", 'UTC')";
+  }
+
+  static String days(Instant from, Instant to) {
+    return "day >= toDateTime(toStartOfDay(toDateTime(" + SqlLiteral.integer(from.getEpochSecond()) + ", 'UTC')), 'UTC')"
+        + " AND day < toDateTime(" + SqlLiteral.integer(to.getEpochSecond()) + ", 'UTC')";
   }
 
   static String raw(Instant from, Instant to) {

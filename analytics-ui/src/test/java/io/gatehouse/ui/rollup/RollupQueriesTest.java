@@ -108,6 +108,9 @@ class RollupQueriesTest {
         new SeriesPoint(t.plusSeconds(3600), RollupQueries.OTHER, 0.5));
     assertThat(queries.costSeries(Dimension.MODEL, Bucket.DAY, t, t.plusSeconds(86_400), 5))
         .extracting(SeriesPoint::bucket).containsOnly(t);
+    assertThat(queries.costSeries(Dimension.USER, Bucket.HOUR, t, t.plusSeconds(86_400), 5))
+        .as("users are rolled up per day").containsExactly(
+            new SeriesPoint(t, "a", 6.0), new SeriesPoint(t, "b", 2.0), new SeriesPoint(t, "c", 0.5));
   }
 
   @Test
