@@ -17,10 +17,12 @@ class MigrationsTest {
         .startsWith("CREATE TABLE IF NOT EXISTS gatehouse.events")
         .doesNotContain("--")
         .doesNotEndWith(";");
-    assertThat(all.get(2).statements()).hasSize(4);
+    assertThat(all.get(2).statements()).hasSize(6);
     assertThat(all.get(2).statements().get(1))
         .startsWith("CREATE MATERIALIZED VIEW IF NOT EXISTS gatehouse.rollup_hourly_mv TO gatehouse.rollup_hourly");
     assertThat(all.get(2).statements().get(3))
+        .startsWith("CREATE MATERIALIZED VIEW IF NOT EXISTS gatehouse.rollup_daily_mv TO gatehouse.rollup_daily");
+    assertThat(all.get(2).statements().get(5))
         .startsWith("CREATE MATERIALIZED VIEW IF NOT EXISTS gatehouse.rollup_daily_user_mv TO gatehouse.rollup_daily_user");
   }
 

@@ -63,22 +63,26 @@ public final class DashboardBench {
 
     long have = tableRows(ch);
     if (have != events || opts.containsKey("regenerate")) {
-      for (String table : List.of("rollup_hourly_mv", "rollup_hourly", "events", "feedback")) {
+      for (String table : List.of("rollup_hourly_mv", "rollup_hourly", "rollup_daily_mv", "rollup_daily",
+          "rollup_daily_user_mv", "rollup_daily_user", "events", "feedback")) {
         ch.query("DROP TABLE IF EXISTS gatehouse." + table);
       }
       migrate(ch);
       generate(ch, events, now);
       // steady state: background merges collapse rollup rows of the same key over time; do it now
       long merging = System.nanoTime();
-      ch.query("OPTIMIZE TABLE gatehouse.rollup_hourly FINAL");
-      ch.query("OPTIMIZE TABLE gatehouse.rollup_daily_user FINAL");
+      for (String part : ch.query("SELECT DISTINCT concat(table, ' PARTITION ', partition) FROM system.parts"
+          + " WHERE active AND database = 'gatehouse' AND table LIKE 'rollup_%' FORMAT TabSeparated").strip().split("\n")) {
+        ch.query("OPTIMIZE TABLE gatehouse." + part + " FINAL");
+      }
       System.out.printf(Locale.ROOT, "  merged the rollups (%.0f s)%n", (System.nanoTime() - merging) / 1e9);
     } else {
       migrate(ch);
       System.out.printf(Locale.ROOT, "Reusing %,d events already in gatehouse.events (--regenerate to rebuild)%n", have);
     }
     String version = ch.query("SELECT version()").strip();
-    String rollupRows = ch.query("SELECT count() FROM gatehouse.rollup_hourly").strip() + " hourly + "
+    String rollupRows = ch.query("SELECT count() FROM gatehouse.rollup_hourly").strip() + " hourly, "
+        + ch.query("SELECT count() FROM gatehouse.rollup_daily").strip() + " daily and "
         + ch.query("SELECT count() FROM gatehouse.rollup_daily_user").strip() + " daily-user";
     String size = ch.query("SELECT formatReadableSize(sum(bytes_on_disk)) FROM system.parts WHERE active AND database = 'gatehouse' AND table = 'events'").strip();
 
@@ -110,8 +114,9 @@ public final class DashboardBench {
     Instant end = now.plusSeconds(1);
     Instant today = now.atOffset(ZoneOffset.UTC).toLocalDate().atStartOfDay().toInstant(ZoneOffset.UTC);
     Instant month = Bucket.MONTH.floor(now);
-    Instant week = now.minus(Duration.ofDays(7));
-    Instant thirty = now.minus(Duration.ofDays(30));
+    // as the views ask: whole UTC days for day ranges (the Costs page's from/to are days)
+    Instant week = today.minus(Duration.ofDays(6));
+    Instant thirty = today.minus(Duration.ofDays(29));
     Instant dayAgo = Bucket.HOUR.floor(now).minus(Duration.ofHours(23));
     RequestFilter last24h = RequestFilter.last(TimeRange.LAST_24_HOURS, now, "");
     RequestFilter text7d = RequestFilter.last(TimeRange.LAST_7_DAYS, now, "",

@@ -81,7 +81,7 @@ public class OverviewView extends Div {
       chart.setOption(StackedCostChart.of(Bucket.HOUR.starts(dayAgo, end),
           queries.costSeries(by, Bucket.HOUR, dayAgo, end, TOP), Bucket.HOUR));
       tops.removeAll();
-      Instant week = now.minus(Duration.ofDays(7));
+      Instant week = today.minus(Duration.ofDays(6));
       tops.add(top("Top users by cost, 7 days", "top-users", queries.groups(Dimension.USER, week, end, TOP)),
           top("Top features by cost, 7 days", "top-features", queries.groups(Dimension.FEATURE, week, end, TOP)),
           top("Top models by cost, 7 days", "top-models", queries.groups(Dimension.MODEL, week, end, TOP)));

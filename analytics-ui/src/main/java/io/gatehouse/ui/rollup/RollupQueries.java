@@ -3,6 +3,7 @@ package io.gatehouse.ui.rollup;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
 import io.gatehouse.ui.clickhouse.SqlLiteral;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -14,16 +15,18 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The dashboards' queries. They read the rollups of migration 0003: {@code gatehouse.rollup_hourly}
- * (everything but users; ranges are whole hours, {@code [floorHour(from), to)}) and, for the user
- * dimension, {@code gatehouse.rollup_daily_user} (whole days, {@code [floorDay(from), to)}, so a user
- * series is at least daily). Grouping by tag is the one exception: tags exist only in the raw events,
+ * The dashboards' queries. They read the rollups of migration 0003: {@code gatehouse.rollup_daily} when
+ * {@code from} is a UTC midnight and no hourly bucket is asked for (today, this month, N whole days),
+ * else {@code gatehouse.rollup_hourly} (ranges of whole hours, {@code [floorHour(from), to)}); for the
+ * user dimension always {@code gatehouse.rollup_daily_user} (whole days, {@code [floorDay(from), to)},
+ * so a user series is at least daily). Grouping by tag is the one exception: tags exist only in the raw events,
  * which are read with FINAL. Column names come from
  * {@link Dimension} and {@link Bucket} (constants); user input enters only through {@link SqlLiteral}.
  * Thread-safe; throws {@link io.gatehouse.schemas.clickhouse.ClickHouseException} when ClickHouse cannot answer.
  */
 public final class RollupQueries {
   static final String ROLLUP = "gatehouse.rollup_hourly";
+  static final String DAILY_ROLLUP = "gatehouse.rollup_daily";
   static final String USER_ROLLUP = "gatehouse.rollup_daily_user";
   static final String EVENTS = "gatehouse.events";
   /** Label of the series that sums every group outside the top N. */
@@ -45,9 +48,15 @@ public final class RollupQueries {
   private static final String TAG_KEY = "concat(tags.key, '=', tags.value)";
 
   private final ClickHouseHttp clickHouse;
+  private final Clock clock;
 
   public RollupQueries(ClickHouseHttp clickHouse) {
+    this(clickHouse, Clock.systemUTC());
+  }
+
+  RollupQueries(ClickHouseHttp clickHouse, Clock clock) {
     this.clickHouse = clickHouse;
+    this.clock = clock;
   }
 
   public String source() {
@@ -56,7 +65,7 @@ public final class RollupQueries {
 
   /** Everything in the range, as one row with an empty key. */
   public Stats totals(Instant from, Instant to) {
-    String sql = "SELECT '' AS key, " + ROLLUP_STATS + " FROM " + ROLLUP + " WHERE " + hours(from, to)
+    String sql = "SELECT '' AS key, " + ROLLUP_STATS + " FROM " + table(from, to, null) + " WHERE " + range(from, to, null)
         + " FORMAT JSONEachRow";
     List<Stats> rows = clickHouse.select(sql, RollupQueries::stats);
     return rows.isEmpty() ? empty("") : rows.get(0);
@@ -71,8 +80,8 @@ public final class RollupQueries {
     } else if (by == Dimension.USER) {
       sql = "SELECT user AS key, " + ROLLUP_STATS + " FROM " + USER_ROLLUP + " WHERE " + days(from, to) + " GROUP BY key";
     } else {
-      sql = "SELECT " + by.rollupColumn().orElseThrow() + " AS key, " + ROLLUP_STATS + " FROM " + ROLLUP
-          + " WHERE " + hours(from, to) + " GROUP BY key";
+      sql = "SELECT " + by.rollupColumn().orElseThrow() + " AS key, " + ROLLUP_STATS + " FROM " + table(from, to, null)
+          + " WHERE " + range(from, to, null) + " GROUP BY key";
     }
     sql += " ORDER BY cost_usd DESC, requests DESC, key LIMIT " + SqlLiteral.integer(limit) + " FORMAT JSONEachRow";
     return clickHouse.select(sql, RollupQueries::stats);
@@ -93,8 +102,9 @@ public final class RollupQueries {
       sql = "SELECT toUInt32(" + size.sql("day") + ") AS bucket, user AS key, sumMerge(cost_usd) AS cost_usd FROM "
           + USER_ROLLUP + " WHERE " + days(from, to);
     } else {
-      sql = "SELECT toUInt32(" + bucket.sql("hour") + ") AS bucket, " + by.rollupColumn().orElseThrow()
-          + " AS key, sumMerge(cost_usd) AS cost_usd FROM " + ROLLUP + " WHERE " + hours(from, to);
+      sql = "SELECT toUInt32(" + bucket.sql(daily(from, to, bucket) ? "day" : "hour") + ") AS bucket, "
+          + by.rollupColumn().orElseThrow() + " AS key, sumMerge(cost_usd) AS cost_usd FROM " + table(from, to, bucket)
+          + " WHERE " + range(from, to, bucket);
     }
     sql += " GROUP BY bucket, key ORDER BY bucket, key FORMAT JSONEachRow";
     List<SeriesPoint> points = clickHouse.select(sql, r -> new SeriesPoint(
@@ -117,6 +127,23 @@ public final class RollupQueries {
     merged.forEach((k, cost) -> out.add(new SeriesPoint((Instant) k.get(0), (String) k.get(1), cost)));
     out.sort(Comparator.comparing(SeriesPoint::bucket));
     return out;
+  }
+
+  /**
+   * The daily rollup answers exactly when nothing finer than a day is asked for, the range starts at a
+   * UTC midnight and ends at one or in the future (today's row then holds only what happened so far).
+   */
+  boolean daily(Instant from, Instant to, Bucket bucket) {
+    return bucket != Bucket.HOUR && from.getEpochSecond() % 86_400 == 0
+        && (to.getEpochSecond() % 86_400 == 0 || to.isAfter(clock.instant()));
+  }
+
+  private String table(Instant from, Instant to, Bucket bucket) {
+    return daily(from, to, bucket) ? DAILY_ROLLUP : ROLLUP;
+  }
+
+  private String range(Instant from, Instant to, Bucket bucket) {
+    return daily(from, to, bucket) ? days(from, to) : hours(from, to);
   }
 
   static String hours(Instant from, Instant to) {

@@ -114,6 +114,24 @@ class RollupQueriesTest {
   }
 
   @Test
+  void dayAlignedRangesReadTheDailyRollupWithTheSameNumbers() {
+    Instant t = day(6);
+    insert(server, event(t.plusSeconds(600), "a").put("cost_usd", 1.0).put("model", "m1"),
+        event(t.plusSeconds(13 * 3600), "b").put("cost_usd", 2.0).put("model", "m2"),
+        event(t.plusSeconds(86_400 + 60), "c").put("cost_usd", 4.0).put("model", "m1"));
+
+    assertThat(queries.daily(t, t.plusSeconds(86_400), null)).isTrue();
+    assertThat(queries.totals(t, t.plusSeconds(86_400)).costUsd()).isCloseTo(3.0, within(1e-9));
+    assertThat(queries.totals(t, t.plusSeconds(2 * 86_400)).requests()).isEqualTo(3);
+    assertThat(queries.groups(Dimension.MODEL, t, t.plusSeconds(2 * 86_400), 10)).extracting(Stats::key, Stats::costUsd)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("m1", 5.0), org.assertj.core.groups.Tuple.tuple("m2", 2.0));
+    // a range that ends mid-day in the past must not count the rest of that day: hourly
+    assertThat(queries.daily(t, t.plusSeconds(12 * 3600), null)).isFalse();
+    assertThat(queries.totals(t, t.plusSeconds(12 * 3600)).costUsd()).isCloseTo(1.0, within(1e-9));
+    assertThat(queries.daily(t, t.plusSeconds(86_400), Bucket.HOUR)).isFalse();
+  }
+
+  @Test
   void anEmptyRangeHasZeroTotals() {
     Stats s = queries.totals(day(5), day(6));
     assertThat(s.requests()).isZero();
