@@ -127,18 +127,18 @@ public final class DashboardBench {
     String[] sample = ch.query("SELECT toString(event_id), toUInt32(ts) FROM gatehouse.events WHERE ts >= toDateTime("
         + now.minus(Duration.ofHours(2)).getEpochSecond() + ") LIMIT 1 FORMAT TabSeparated").strip().split("\t");
     return List.of(
-        new Timed("Overview: spend today (totals)", "rollup", ROLLUP_TARGET_MS, () -> rollups.totals(today, end)),
-        new Timed("Overview: spend this month (totals)", "rollup", ROLLUP_TARGET_MS, () -> rollups.totals(month, end)),
-        new Timed("Overview: top users, 7 days", "rollup", ROLLUP_TARGET_MS, () -> rollups.groups(Dimension.USER, week, end, 8)),
-        new Timed("Overview: top models, 7 days", "rollup", ROLLUP_TARGET_MS, () -> rollups.groups(Dimension.MODEL, week, end, 8)),
+        new Timed("Overview: today (totals, latency p50/p95)", "rollup", ROLLUP_TARGET_MS, () -> rollups.totals(today, end, true)),
+        new Timed("Overview: spend this month (totals)", "rollup", ROLLUP_TARGET_MS, () -> rollups.totals(month, end, false)),
+        new Timed("Overview: top users, 7 days", "rollup", ROLLUP_TARGET_MS, () -> rollups.groups(Dimension.USER, week, end, 8, false)),
+        new Timed("Overview: top models, 7 days", "rollup", ROLLUP_TARGET_MS, () -> rollups.groups(Dimension.MODEL, week, end, 8, false)),
         new Timed("Overview: cost per hour by model, 24 h", "rollup", ROLLUP_TARGET_MS,
             () -> rollups.costSeries(Dimension.MODEL, Bucket.HOUR, dayAgo, end, 8)),
         new Timed("Costs: by user per day, 30 days (table)", "rollup", ROLLUP_TARGET_MS,
-            () -> rollups.groups(Dimension.USER, thirty, end, 500)),
+            () -> rollups.groups(Dimension.USER, thirty, end, 500, false)),
         new Timed("Costs: by team per day, 30 days (chart)", "rollup", ROLLUP_TARGET_MS,
             () -> rollups.costSeries(Dimension.TEAM, Bucket.DAY, thirty, end, 10)),
         new Timed("Keys: spend per key, this month", "rollup", ROLLUP_TARGET_MS,
-            () -> rollups.groups(Dimension.KEY, month, end, 500)),
+            () -> rollups.groups(Dimension.KEY, month, end, 500, false)),
         new Timed("Requests: volume chart, 24 h", "raw", SEARCH_TARGET_MS, () -> requests.volume(last24h, BucketSize.HOUR)),
         new Timed("Requests: count + first page, 24 h", "raw", SEARCH_TARGET_MS, () -> {
           requests.count(last24h);

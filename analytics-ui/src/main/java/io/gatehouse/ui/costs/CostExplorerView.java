@@ -39,7 +39,8 @@ import java.util.Optional;
 
 /**
  * Spend grouped by team, user, feature, model, provider, virtual key or tag over any range of whole
- * UTC days, bucketed by hour, day, week or month: a stacked chart, a table and a CSV export. The
+ * UTC days, bucketed by hour, day, week or month: a stacked chart, a table and a CSV export (latency
+ * belongs to the Requests and Overview pages: merging its quantile states would triple the cost). The
  * choices live in the URL ({@code ?by=model&bucket=day&from=2026-11-01&to=2026-11-25}).
  */
 @Route(value = "costs", layout = MainLayout.class)
@@ -103,8 +104,6 @@ public class CostExplorerView extends Div implements BeforeEnterObserver {
     number("Cost", s -> Page.usd(s.costUsd()), Stats::costUsd);
     number("Cost / request", s -> Page.usd(s.costPerRequest()), Stats::costPerRequest);
     number("Saved by cache", s -> Page.usd(s.costSavedUsd()), Stats::costSavedUsd);
-    number("p50", s -> Page.millis(s.p50Ms()), Stats::p50Ms);
-    number("p95", s -> Page.millis(s.p95Ms()), Stats::p95Ms);
   }
 
   private <C extends Comparable<? super C>> void number(String header, ValueProvider<Stats, String> text,
@@ -157,7 +156,7 @@ public class CostExplorerView extends Div implements BeforeEnterObserver {
     try {
       chart.setOption(StackedCostChart.of(size.starts(start, end),
           queries.costSeries(dimension, size, start, end, CHART_SERIES), size));
-      List<Stats> rows = queries.groups(dimension, start, end, MAX_GROUPS);
+      List<Stats> rows = queries.groups(dimension, start, end, MAX_GROUPS, false);
       grid.setItems(rows);
       String name = "gatehouse-cost-by-" + dimension.param() + "-" + firstDay + "-" + lastDay + ".csv";
       byte[] bytes = Csv.of(dimension, rows).getBytes(StandardCharsets.UTF_8);

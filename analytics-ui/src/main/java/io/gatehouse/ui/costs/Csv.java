@@ -12,13 +12,12 @@ final class Csv {
   static String of(Dimension by, List<Stats> rows) {
     StringBuilder sb = new StringBuilder();
     sb.append(by.param()).append(",requests,errors,input_tokens,output_tokens,cached_input_tokens,reasoning_tokens,")
-        .append("cost_usd,cost_saved_usd,cache_hits,latency_p50_ms,latency_p95_ms\r\n");
+        .append("cost_usd,cost_saved_usd,cache_hits\r\n");
     for (Stats s : rows) {
       sb.append(cell(s.key())).append(',').append(s.requests()).append(',').append(s.errors()).append(',')
           .append(s.inputTokens()).append(',').append(s.outputTokens()).append(',').append(s.cachedInputTokens()).append(',')
           .append(s.reasoningTokens()).append(',').append(number(s.costUsd())).append(',').append(number(s.costSavedUsd()))
-          .append(',').append(s.cacheHits()).append(',').append(number(s.p50Ms())).append(',').append(number(s.p95Ms()))
-          .append("\r\n");
+          .append(',').append(s.cacheHits()).append("\r\n");
     }
     return sb.toString();
   }

@@ -50,9 +50,9 @@ public class KeysView extends Div {
     Instant month = Bucket.MONTH.floor(now);
     try {
       add(Page.card("Virtual keys, this month", grid("keys-grid", "Virtual key",
-              rows(queries.groups(Dimension.KEY, month, now.plusSeconds(1), MAX_ROWS), budgets::key))),
+              rows(queries.groups(Dimension.KEY, month, now.plusSeconds(1), MAX_ROWS, false), budgets::key))),
           Page.card("Teams, this month", grid("teams-grid", "Team",
-              rows(queries.groups(Dimension.TEAM, month, now.plusSeconds(1), MAX_ROWS), budgets::team))));
+              rows(queries.groups(Dimension.TEAM, month, now.plusSeconds(1), MAX_ROWS, false), budgets::team))));
     } catch (ClickHouseException e) {
       banner.setText("No data yet: is ingest running? ClickHouse at " + queries.source() + " answered: " + e.getMessage());
       banner.setVisible(true);

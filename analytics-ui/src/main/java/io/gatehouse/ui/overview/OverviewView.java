@@ -66,8 +66,8 @@ public class OverviewView extends Div {
     Instant end = now.plusSeconds(1);
     Instant dayAgo = Bucket.HOUR.floor(now).minus(Duration.ofHours(23));
     try {
-      Stats day = queries.totals(today, end);
-      Stats mtd = queries.totals(month, end);
+      Stats day = queries.totals(today, end, true);
+      Stats mtd = queries.totals(month, end, false);
       figures.removeAll();
       figures.add(
           Page.figure("spend-today", "Spend today", Page.usd(day.costUsd()), Page.count(day.requests()) + " requests"),
@@ -82,9 +82,9 @@ public class OverviewView extends Div {
           queries.costSeries(by, Bucket.HOUR, dayAgo, end, TOP), Bucket.HOUR));
       tops.removeAll();
       Instant week = today.minus(Duration.ofDays(6));
-      tops.add(top("Top users by cost, 7 days", "top-users", queries.groups(Dimension.USER, week, end, TOP)),
-          top("Top features by cost, 7 days", "top-features", queries.groups(Dimension.FEATURE, week, end, TOP)),
-          top("Top models by cost, 7 days", "top-models", queries.groups(Dimension.MODEL, week, end, TOP)));
+      tops.add(top("Top users by cost, 7 days", "top-users", queries.groups(Dimension.USER, week, end, TOP, false)),
+          top("Top features by cost, 7 days", "top-features", queries.groups(Dimension.FEATURE, week, end, TOP, false)),
+          top("Top models by cost, 7 days", "top-models", queries.groups(Dimension.MODEL, week, end, TOP, false)));
       banner.setVisible(false);
     } catch (ClickHouseException e) {
       banner.setText("No data yet: is ingest running? ClickHouse at " + queries.source() + " answered: " + e.getMessage());

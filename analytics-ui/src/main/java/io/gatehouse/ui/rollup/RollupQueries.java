@@ -37,6 +37,8 @@ public final class RollupQueries {
       + " sumMerge(cached_input_tokens) AS cached_input_tokens, sumMerge(reasoning_tokens) AS reasoning_tokens,"
       + " sumMerge(cost_usd) AS cost_usd, sumMerge(cost_saved_usd) AS cost_saved_usd, sumMerge(cache_hits) AS cache_hits,"
       + " quantilesTDigestMerge(0.5, 0.95)(latency_ms) AS latency";
+  /** Merging t-digest states is most of a rollup query's time: only pages that show latency ask for it. */
+  private static final String NO_LATENCY = "[0., 0.] AS latency";
   /** The same numbers computed from raw events (the rollup view's expressions, then finished). */
   private static final String RAW_STATS = "count() AS requests, sum(toUInt64(status >= 400 OR error_class != '')) AS errors,"
       + " sum(toUInt64(ifNull(input_tokens, 0))) AS input_tokens, sum(toUInt64(ifNull(output_tokens, 0))) AS output_tokens,"
@@ -63,24 +65,24 @@ public final class RollupQueries {
     return clickHouse.endpoint().toString();
   }
 
-  /** Everything in the range, as one row with an empty key. */
-  public Stats totals(Instant from, Instant to) {
-    String sql = "SELECT '' AS key, " + ROLLUP_STATS + " FROM " + table(from, to, null) + " WHERE " + range(from, to, null)
+  /** Everything in the range, as one row with an empty key; latency quantiles 0 unless {@code latency}. */
+  public Stats totals(Instant from, Instant to, boolean latency) {
+    String sql = "SELECT '' AS key, " + stats(latency) + " FROM " + table(from, to, null) + " WHERE " + range(from, to, null)
         + " FORMAT JSONEachRow";
     List<Stats> rows = clickHouse.select(sql, RollupQueries::stats);
     return rows.isEmpty() ? empty("") : rows.get(0);
   }
 
-  /** Groups by {@code by}, most expensive first, at most {@code limit} rows. */
-  public List<Stats> groups(Dimension by, Instant from, Instant to, int limit) {
+  /** Groups by {@code by}, most expensive first, at most {@code limit} rows; latency quantiles 0 unless {@code latency}. */
+  public List<Stats> groups(Dimension by, Instant from, Instant to, int limit, boolean latency) {
     String sql;
     if (by == Dimension.TAG) {
       sql = "SELECT " + TAG_KEY + " AS key, " + RAW_STATS + " FROM " + EVENTS + " FINAL ARRAY JOIN tags"
           + " WHERE " + raw(from, to) + " GROUP BY key";
     } else if (by == Dimension.USER) {
-      sql = "SELECT user AS key, " + ROLLUP_STATS + " FROM " + USER_ROLLUP + " WHERE " + days(from, to) + " GROUP BY key";
+      sql = "SELECT user AS key, " + stats(latency) + " FROM " + USER_ROLLUP + " WHERE " + days(from, to) + " GROUP BY key";
     } else {
-      sql = "SELECT " + by.rollupColumn().orElseThrow() + " AS key, " + ROLLUP_STATS + " FROM " + table(from, to, null)
+      sql = "SELECT " + by.rollupColumn().orElseThrow() + " AS key, " + stats(latency) + " FROM " + table(from, to, null)
           + " WHERE " + range(from, to, null) + " GROUP BY key";
     }
     sql += " ORDER BY cost_usd DESC, requests DESC, key LIMIT " + SqlLiteral.integer(limit) + " FORMAT JSONEachRow";
@@ -110,6 +112,10 @@ public final class RollupQueries {
     List<SeriesPoint> points = clickHouse.select(sql, r -> new SeriesPoint(
         Instant.ofEpochSecond(r.get("bucket").asLong()), r.get("key").asText(), r.get("cost_usd").asDouble()));
     return topN(points, top);
+  }
+
+  private static String stats(boolean latency) {
+    return latency ? ROLLUP_STATS : ROLLUP_STATS.substring(0, ROLLUP_STATS.lastIndexOf(" quantilesTDigestMerge")) + " " + NO_LATENCY;
   }
 
   static List<SeriesPoint> topN(List<SeriesPoint> points, int top) {

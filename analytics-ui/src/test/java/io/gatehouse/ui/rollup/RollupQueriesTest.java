@@ -43,7 +43,7 @@ class RollupQueriesTest {
         event(t.plusSeconds(7200), "outside").put("cost_usd", 9.0));
     insert(server, event(t.minusSeconds(1), "before").put("cost_usd", 9.0));
 
-    Stats s = queries.totals(t, t.plusSeconds(7200));
+    Stats s = queries.totals(t, t.plusSeconds(7200), true);
 
     assertThat(s.requests()).isEqualTo(3);
     assertThat(s.errors()).isEqualTo(1);
@@ -67,12 +67,12 @@ class RollupQueriesTest {
         event(t.plusSeconds(2), "ana").put("team", "search").put("model", "gpt-4o-mini").put("virtual_key_id", "vk_1").put("cost_usd", 0.5));
 
     Instant to = t.plusSeconds(3600);
-    assertThat(queries.groups(Dimension.USER, t, to, 10)).extracting(Stats::key, Stats::requests)
+    assertThat(queries.groups(Dimension.USER, t, to, 10, true)).extracting(Stats::key, Stats::requests)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("ana", 2L), org.assertj.core.groups.Tuple.tuple("bo", 1L));
-    assertThat(queries.groups(Dimension.MODEL, t, to, 10)).extracting(Stats::key).containsExactly("gpt-4o", "gpt-4o-mini");
-    assertThat(queries.groups(Dimension.MODEL, t, to, 10).get(1).costUsd()).isCloseTo(1.5, within(1e-9));
-    assertThat(queries.groups(Dimension.KEY, t, to, 1)).extracting(Stats::key).containsExactly("vk_1");
-    assertThat(queries.groups(Dimension.TEAM, t, to, 10)).extracting(Stats::key).containsExactly("search", "support");
+    assertThat(queries.groups(Dimension.MODEL, t, to, 10, true)).extracting(Stats::key).containsExactly("gpt-4o", "gpt-4o-mini");
+    assertThat(queries.groups(Dimension.MODEL, t, to, 10, true).get(1).costUsd()).isCloseTo(1.5, within(1e-9));
+    assertThat(queries.groups(Dimension.KEY, t, to, 1, true)).extracting(Stats::key).containsExactly("vk_1");
+    assertThat(queries.groups(Dimension.TEAM, t, to, 10, true)).extracting(Stats::key).containsExactly("search", "support");
   }
 
   @Test
@@ -84,7 +84,7 @@ class RollupQueriesTest {
     e.putArray("tags.value").add("prod").add("gold");
     insert(server, e);
 
-    List<Stats> groups = queries.groups(Dimension.TAG, t, t.plusSeconds(3600), 10);
+    List<Stats> groups = queries.groups(Dimension.TAG, t, t.plusSeconds(3600), 10, true);
 
     assertThat(groups).extracting(Stats::key).containsExactly("env=prod", "tier=gold", "env=test");
     assertThat(groups.get(2).costUsd()).isCloseTo(3.0, within(1e-9));
@@ -121,19 +121,31 @@ class RollupQueriesTest {
         event(t.plusSeconds(86_400 + 60), "c").put("cost_usd", 4.0).put("model", "m1"));
 
     assertThat(queries.daily(t, t.plusSeconds(86_400), null)).isTrue();
-    assertThat(queries.totals(t, t.plusSeconds(86_400)).costUsd()).isCloseTo(3.0, within(1e-9));
-    assertThat(queries.totals(t, t.plusSeconds(2 * 86_400)).requests()).isEqualTo(3);
-    assertThat(queries.groups(Dimension.MODEL, t, t.plusSeconds(2 * 86_400), 10)).extracting(Stats::key, Stats::costUsd)
+    assertThat(queries.totals(t, t.plusSeconds(86_400), true).costUsd()).isCloseTo(3.0, within(1e-9));
+    assertThat(queries.totals(t, t.plusSeconds(2 * 86_400), true).requests()).isEqualTo(3);
+    assertThat(queries.groups(Dimension.MODEL, t, t.plusSeconds(2 * 86_400), 10, true)).extracting(Stats::key, Stats::costUsd)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("m1", 5.0), org.assertj.core.groups.Tuple.tuple("m2", 2.0));
     // a range that ends mid-day in the past must not count the rest of that day: hourly
     assertThat(queries.daily(t, t.plusSeconds(12 * 3600), null)).isFalse();
-    assertThat(queries.totals(t, t.plusSeconds(12 * 3600)).costUsd()).isCloseTo(1.0, within(1e-9));
+    assertThat(queries.totals(t, t.plusSeconds(12 * 3600), true).costUsd()).isCloseTo(1.0, within(1e-9));
     assertThat(queries.daily(t, t.plusSeconds(86_400), Bucket.HOUR)).isFalse();
   }
 
   @Test
+  void latencyIsMergedOnlyWhenAskedFor() {
+    Instant t = day(9);
+    insert(server, event(t.plusSeconds(60), "a").put("duration_ms", 500).put("cost_usd", 1.0));
+    assertThat(queries.totals(t, t.plusSeconds(86_400), true).p50Ms()).isEqualTo(500.0);
+    Stats cheap = queries.totals(t, t.plusSeconds(86_400), false);
+    assertThat(cheap.p50Ms()).isZero();
+    assertThat(cheap.costUsd()).isEqualTo(1.0);
+    assertThat(queries.groups(Dimension.USER, t, t.plusSeconds(86_400), 5, false)).extracting(Stats::key, Stats::p95Ms)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 0.0));
+  }
+
+  @Test
   void anEmptyRangeHasZeroTotals() {
-    Stats s = queries.totals(day(5), day(6));
+    Stats s = queries.totals(day(5), day(6), true);
     assertThat(s.requests()).isZero();
     assertThat(s.p95Ms()).isZero();
   }
