@@ -2,7 +2,11 @@ package io.gatehouse.ui;
 
 import io.gatehouse.schemas.clickhouse.ClickHouseException;
 import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
+import io.gatehouse.ui.auth.UiUsers;
+import io.gatehouse.ui.budget.Budgets;
+import io.gatehouse.ui.experiments.ExperimentQueries;
 import io.gatehouse.ui.requests.RequestQueries;
+import io.gatehouse.ui.rollup.RollupQueries;
 import io.gatehouse.ui.server.VaadinUndertow;
 import jakarta.servlet.ServletException;
 import java.net.URI;
@@ -18,7 +22,10 @@ import org.slf4j.LoggerFactory;
  * <p>Environment: {@code GATEHOUSE_CLICKHOUSE_URL} (default http://127.0.0.1:8123),
  * {@code GATEHOUSE_CLICKHOUSE_USER} (default "default"), {@code GATEHOUSE_CLICKHOUSE_PASSWORD}
  * (default empty), {@code GATEHOUSE_UI_PORT} (default 8081; 0 = any free port),
- * {@code GATEHOUSE_UI_HOST} (bind address, default 127.0.0.1; 0.0.0.0 in containers).
+ * {@code GATEHOUSE_UI_HOST} (bind address, default 127.0.0.1; 0.0.0.0 in containers),
+ * {@code GATEHOUSE_UI_USERS} / {@code GATEHOUSE_UI_USERS_FILE} (who may sign in, see {@link UiUsers}),
+ * {@code GATEHOUSE_UI_BUDGETS} (monthly budgets shown next to spend, see {@link Budgets}).
+ * Every page needs a signed-in user; {@code /health} is the one anonymous URL.
  */
 public final class AnalyticsUi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AnalyticsUi.class);
@@ -40,15 +47,29 @@ public final class AnalyticsUi implements AutoCloseable {
 
     log.info("Reading ClickHouse at {} as user '{}'", clickHouseUrl, user);
     probe(clickHouse);
+    UiUsers users = UiUsers.fromEnv(env);
+    Budgets budgets = Budgets.parse(env.get("GATEHOUSE_UI_BUDGETS"));
     VaadinUndertow server;
     try {
-      server = VaadinUndertow.start(host, port,
-          Map.of(RequestQueries.class.getName(), new RequestQueries(clickHouse)));
+      server = VaadinUndertow.start(host, port, Map.of(
+          RequestQueries.class.getName(), new RequestQueries(clickHouse),
+          RollupQueries.class.getName(), new RollupQueries(clickHouse),
+          ExperimentQueries.class.getName(), new ExperimentQueries(clickHouse),
+          UiUsers.class.getName(), users,
+          Budgets.class.getName(), budgets));
     } catch (ServletException e) {
       throw new IllegalStateException("Vaadin failed to deploy: " + e.getMessage(), e);
     }
     log.info("Analytics UI listening on {}:{} (started in {} ms)", host, server.port(),
         (System.nanoTime() - started) / 1_000_000);
+    users.generatedPassword().ifPresentOrElse(
+        password -> {
+          // printed, not only logged: this is how the operator of a fresh install gets in
+          System.out.println("Gatehouse UI sign-in: user 'admin', password '" + password + "' (generated at start;"
+              + " set GATEHOUSE_UI_USERS or GATEHOUSE_UI_USERS_FILE to configure users)");
+          log.warn("No UI users configured: generated a password for user 'admin' (printed on stdout)");
+        },
+        () -> log.info("{} UI user(s) configured", users.size()));
     return new AnalyticsUi(server);
   }
 

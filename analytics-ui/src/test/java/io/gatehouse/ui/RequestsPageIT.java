@@ -7,12 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatehouse.testsupport.clickhouse.ClickHouseServer;
 import io.gatehouse.ui.requests.TestEvents;
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,12 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -39,8 +29,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * Chromium and ChromeDriver are Debian's, given explicitly so that Selenium Manager never runs.
  */
 class RequestsPageIT {
-  private static final Duration WAIT = Duration.ofSeconds(30);
-
   private static ClickHouseServer clickHouse;
   private static AnalyticsUi ui;
   private WebDriver driver;
@@ -48,7 +36,8 @@ class RequestsPageIT {
   @BeforeAll
   static void startServers() {
     clickHouse = TestEvents.migratedServer();
-    ui = AnalyticsUi.start(Map.of("GATEHOUSE_UI_PORT", "0", "GATEHOUSE_CLICKHOUSE_URL", clickHouse.httpUrl()));
+    ui = AnalyticsUi.start(Map.of("GATEHOUSE_UI_PORT", "0", "GATEHOUSE_CLICKHOUSE_URL", clickHouse.httpUrl(),
+        "GATEHOUSE_UI_USERS", Browser.USERS));
   }
 
   @AfterAll
@@ -58,19 +47,9 @@ class RequestsPageIT {
     }
   }
 
-  /** One driver service per browser: quit() stops the service it was started with. */
   @BeforeEach
   void openBrowser() {
-    ChromeDriverService driverService = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File("/usr/bin/chromedriver"))
-        .usingAnyFreePort()
-        .build();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary("/usr/bin/chromium");
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--window-size=1400,900");
-    driver = new ChromeDriver(driverService, options);
+    driver = Browser.open();
   }
 
   @AfterEach
@@ -86,8 +65,8 @@ class RequestsPageIT {
     insert(clickHouse, trafficOfTheLastDay());
     insert(clickHouse, event(Instant.now().minusSeconds(5), user).put("model", "gpt-4o").put("cost_usd", 0.0042));
 
-    driver.get("http://127.0.0.1:" + ui.port() + "/");
-    WebDriverWait wait = new WebDriverWait(driver, WAIT);
+    Browser.signInAt(driver, "http://127.0.0.1:" + ui.port() + "/requests");
+    WebDriverWait wait = new WebDriverWait(driver, Browser.WAIT);
 
     wait.until(ExpectedConditions.visibilityOfElementLocated(cell(user)));
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("gh-chart canvas")));
@@ -99,25 +78,66 @@ class RequestsPageIT {
     insert(clickHouse, event(Instant.now(), later));
     wait.until(ExpectedConditions.visibilityOfElementLocated(cell(later)));
 
-    Path screenshot = Path.of("target", "requests-page.png");
-    Files.copy(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(), screenshot,
-        StandardCopyOption.REPLACE_EXISTING);
+    Browser.screenshot(driver, "requests-page.png");
+  }
+
+  @Test
+  void filtersInTheUrlNarrowTheListAndARowOpensItsDetail() throws IOException {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    String slow = "slow-" + run;
+    String fast = "fast-" + run;
+    ObjectNode slowEvent = event(Instant.now().minusSeconds(30), slow).put("feature", "feat-" + run)
+        .put("duration_ms", 12_345).put("stream", 1).put("ttft_ms", 900).put("overhead_us", 350).put("upstream_ms", 12_300)
+        .put("prompt", "[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"Why is the sky blue?\"}]")
+        .put("completion", "Rayleigh scattering.").put("fallback_used", 1);
+    slowEvent.putArray("attempts.provider").add("anthropic").add("openai");
+    slowEvent.putArray("attempts.deployment").add("anthropic#0").add("openai#0");
+    slowEvent.putArray("attempts.model").add("claude-3-5-haiku").add("gpt-4o-mini");
+    slowEvent.putArray("attempts.status").add(529).add(200);
+    slowEvent.putArray("attempts.failure_class").add("transient").add("");
+    slowEvent.putArray("attempts.duration_ms").add(40).add(12_250);
+    insert(clickHouse, slowEvent, event(Instant.now().minusSeconds(20), fast).put("feature", "feat-" + run).put("duration_ms", 90));
+
+    Browser.signInAt(driver, "http://127.0.0.1:" + ui.port() + "/requests?feature=feat-" + run);
+    WebDriverWait wait = new WebDriverWait(driver, Browser.WAIT);
+    wait.until(ExpectedConditions.visibilityOfElementLocated(cell(slow)));
+    wait.until(ExpectedConditions.visibilityOfElementLocated(cell(fast)));
+    assertThat(driver.findElement(By.cssSelector("#filter-feature input")).getAttribute("value")).isEqualTo("feat-" + run);
+
+    // typing a filter narrows the list and lands in the URL
+    driver.findElement(By.cssSelector("#filter-latency input")).sendKeys("10000");
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(cell(fast)));
+    wait.until(ExpectedConditions.urlContains("latency_ge=10000"));
+    assertThat(driver.findElements(cell(slow))).isNotEmpty();
+    driver.get("http://127.0.0.1:" + ui.port() + "/requests?feature=feat-" + run + "&q=rayleigh");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(cell(slow)));
+    assertThat(driver.findElements(cell(fast))).as("text search in prompt/completion").isEmpty();
+    Browser.screenshot(driver, "requests-search.png");
+
+    driver.findElement(cell(slow)).click();
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.id("detail-conversation")));
+    assertThat(driver.findElement(By.id("detail-conversation")).getText())
+        .contains("Be brief.").contains("Why is the sky blue?").contains("Rayleigh scattering.");
+    assertThat(driver.findElement(By.id("detail-timings")).getText()).contains("12,345 ms").contains("900 ms").contains("0.35 ms");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(cell("transient")));
+    assertThat(driver.findElement(By.id("detail-raw")).getText()).contains("\"event_id\"").contains(slow);
+    Browser.screenshot(driver, "request-detail.png");
   }
 
   @Test
   void saysWhatClickHouseAnsweredWhenThereIsNoData() {
     try (AnalyticsUi down = AnalyticsUi.start(Map.of("GATEHOUSE_UI_PORT", "0",
-        "GATEHOUSE_CLICKHOUSE_URL", "http://127.0.0.1:1"))) {
-      driver.get("http://127.0.0.1:" + down.port() + "/requests");
+        "GATEHOUSE_CLICKHOUSE_URL", "http://127.0.0.1:1", "GATEHOUSE_UI_USERS", Browser.USERS))) {
+      Browser.signInAt(driver, "http://127.0.0.1:" + down.port() + "/requests");
 
-      new WebDriverWait(driver, WAIT).until(ExpectedConditions.textToBePresentInElementLocated(
+      new WebDriverWait(driver, Browser.WAIT).until(ExpectedConditions.textToBePresentInElementLocated(
           By.cssSelector(".gh-banner"), "No data yet: is ingest running? ClickHouse at http://127.0.0.1:1 answered:"));
     }
   }
 
   /** A grid cell whose whole text is {@code text}: Vaadin grid cells live in the light DOM. */
   private static By cell(String text) {
-    return By.xpath("//vaadin-grid-cell-content[normalize-space(.)='" + text + "']");
+    return Browser.cell(text);
   }
 
   /** Realistic background traffic so the chart shows bars of both kinds. */

@@ -8,7 +8,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /** How the Requests page writes values: UTC times, grouped integers, dollars, and "—" for unknown. */
-final class RequestFormat {
+public final class RequestFormat {
   static final String UNKNOWN = "—";
 
   private static final DateTimeFormatter TIME =
@@ -19,24 +19,24 @@ final class RequestFormat {
 
   private RequestFormat() {}
 
-  static String time(Instant t) {
+  public static String time(Instant t) {
     return TIME.format(t);
   }
 
-  static String timeOfDay(Instant t) {
+  public static String timeOfDay(Instant t) {
     return TIME_OF_DAY.format(t);
   }
 
-  static String count(Long n) {
+  public static String count(Long n) {
     return n == null ? UNKNOWN : new DecimalFormat("#,##0", SYMBOLS).format(n);
   }
 
-  static String millis(Long ms) {
+  public static String millis(Long ms) {
     return ms == null ? UNKNOWN : count(ms) + " ms";
   }
 
   /** Sub-cent costs keep six decimals (typical per-call costs), larger ones four. */
-  static String usd(Double cost) {
+  public static String usd(Double cost) {
     if (cost == null) {
       return UNKNOWN;
     }
@@ -44,7 +44,7 @@ final class RequestFormat {
     return new DecimalFormat(pattern, SYMBOLS).format(cost);
   }
 
-  static String text(String value) {
+  public static String text(String value) {
     return value == null || value.isEmpty() ? UNKNOWN : value;
   }
 }

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Every query of the Requests page. Reads {@code gatehouse.events} with {@code FINAL}, because the
@@ -81,6 +83,25 @@ public final class RequestQueries {
     return filled;
   }
 
+  /**
+   * Every stored column of one request (Nested columns as parallel arrays, e.g. {@code attempts.status}),
+   * or empty if there is no such request. {@code eventId} is user input (from the URL): anything that is
+   * not a UUID finds nothing. {@code ts}, when known, narrows the read to that second's part of the table.
+   */
+  public Optional<JsonNode> detail(String eventId, Long ts) {
+    UUID id;
+    try {
+      id = UUID.fromString(eventId);
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    // no FINAL: copies of a re-delivered event are the same event; LIMIT 1 shows one of them
+    String sql = "SELECT * FROM " + TABLE + " WHERE event_id = toUUID(" + SqlLiteral.string(id.toString()) + ")"
+        + (ts == null ? "" : " AND ts = toDateTime(" + SqlLiteral.integer(ts) + ")")
+        + " LIMIT 1 FORMAT JSONEachRow";
+    return clickHouse.select(sql, r -> r).stream().findFirst();
+  }
+
   static String where(RequestFilter filter) {
     StringBuilder where = new StringBuilder()
         .append("ts >= toDateTime(").append(SqlLiteral.integer(filter.from().getEpochSecond())).append(')')
@@ -96,7 +117,46 @@ public final class RequestQueries {
       }
       where.append(')');
     }
+    criteria(where, filter.criteria());
     return where.toString();
+  }
+
+  private static void criteria(StringBuilder where, RequestCriteria c) {
+    equal(where, "model", c.model());
+    equal(where, "provider", c.provider());
+    equal(where, "user", c.user());
+    equal(where, "feature", c.feature());
+    equal(where, "cache_result", c.cacheResult());
+    if (c.status().equals("ok")) {
+      where.append(" AND NOT ").append(IS_ERROR);
+    } else if (c.status().equals("error")) {
+      where.append(" AND ").append(IS_ERROR);
+    }
+    if (!c.failureClass().isEmpty()) {
+      String value = SqlLiteral.string(c.failureClass());
+      where.append(" AND (error_class = ").append(value).append(" OR has(attempts.failure_class, ").append(value).append("))");
+    }
+    if (c.minLatencyMs() != null) {
+      where.append(" AND duration_ms >= ").append(SqlLiteral.integer(c.minLatencyMs()));
+    }
+    if (c.minTtftMs() != null) {
+      where.append(" AND ttft_ms >= ").append(SqlLiteral.integer(c.minTtftMs()));
+    }
+    if (c.minCostUsd() != null) {
+      // a double's canonical string, parsed by ClickHouse: no user text reaches SQL unquoted
+      where.append(" AND cost_usd >= toFloat64(").append(SqlLiteral.string(Double.toString(c.minCostUsd()))).append(')');
+    }
+    if (!c.text().isEmpty()) {
+      String needle = SqlLiteral.string(c.text());
+      where.append(" AND (positionCaseInsensitiveUTF8(prompt, ").append(needle)
+          .append(") > 0 OR positionCaseInsensitiveUTF8(completion, ").append(needle).append(") > 0)");
+    }
+  }
+
+  private static void equal(StringBuilder where, String column, String value) {
+    if (!value.isEmpty()) {
+      where.append(" AND ").append(column).append(" = ").append(SqlLiteral.string(value));
+    }
   }
 
   /** ts has whole seconds: {@code ts < ceil(to)} is the same as {@code ts < to}. */

@@ -22,26 +22,33 @@ import com.vaadin.flow.data.provider.SortDirection;
 import com.vaadin.flow.data.renderer.LitRenderer;
 import com.vaadin.flow.data.value.ValueChangeMode;
 import com.vaadin.flow.function.ValueProvider;
+import com.vaadin.flow.component.textfield.IntegerField;
+import com.vaadin.flow.component.textfield.NumberField;
+import com.vaadin.flow.router.BeforeEnterEvent;
+import com.vaadin.flow.router.BeforeEnterObserver;
 import com.vaadin.flow.router.PageTitle;
+import com.vaadin.flow.router.QueryParameters;
+import com.vaadin.flow.router.RouteParameters;
 import com.vaadin.flow.router.Route;
-import com.vaadin.flow.router.RouteAlias;
 import com.vaadin.flow.server.VaadinService;
 import com.vaadin.flow.shared.Registration;
 import io.gatehouse.ui.chart.EChart;
+import io.gatehouse.ui.layout.MainLayout;
 import io.gatehouse.schemas.clickhouse.ClickHouseException;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * Recent requests: a volume chart over the chosen time range and a lazy, sortable list whose
  * paging and sorting run in ClickHouse. Polls every {@link #REFRESH_MILLIS} ms so new requests appear.
  */
-@Route("")
-@RouteAlias("requests")
+@Route(value = "requests", layout = MainLayout.class)
 @PageTitle("Gatehouse · Requests")
 @StyleSheet("context://gatehouse/gatehouse.css")
-public class RequestsView extends Div {
+public class RequestsView extends Div implements BeforeEnterObserver {
   static final int REFRESH_MILLIS = 5_000;
 
   private final RequestQueries queries;
@@ -55,6 +62,19 @@ public class RequestsView extends Div {
   private final Span updated = new Span();
   private final EChart chart = new EChart();
   private final Grid<RequestRow> grid = new Grid<>();
+  private final TextField userFilter = filterField("filter-user", "User");
+  private final TextField featureFilter = filterField("filter-feature", "Feature");
+  private final TextField modelFilter = filterField("filter-model", "Model");
+  private final TextField providerFilter = filterField("filter-provider", "Provider");
+  private final Select<String> statusFilter = new Select<>();
+  private final TextField failureFilter = filterField("filter-failure", "Failure class");
+  private final IntegerField latencyFilter = new IntegerField();
+  private final IntegerField ttftFilter = new IntegerField();
+  private final NumberField costFilter = new NumberField();
+  private final Select<String> cacheFilter = new Select<>();
+  private final TextField textFilter = filterField("filter-text", "Text in prompt or completion");
+  /** True while the URL's values are put into the fields: no URL update, one refresh at the end. */
+  private boolean applying;
   private final CallbackDataProvider<RequestRow, Void> rows;
 
   /** Read by the grid's callbacks; replaced (never mutated) on every refresh, on the UI thread. */
@@ -69,9 +89,108 @@ public class RequestsView extends Div {
     addClassName("gh-page");
     rows = DataProvider.fromCallbacks(this::fetch, this::count);
 
-    add(header(), banner, chartCard(), grid());
+    add(header(), filters(), banner, chartCard(), grid());
     banner.addClassName("gh-banner");
     banner.setVisible(false);
+  }
+
+  private static TextField filterField(String id, String placeholder) {
+    TextField field = new TextField();
+    field.setId(id);
+    field.setPlaceholder(placeholder);
+    field.setAriaLabel(placeholder);
+    field.setClearButtonVisible(true);
+    field.setValueChangeMode(ValueChangeMode.LAZY);
+    return field;
+  }
+
+  private Div filters() {
+    statusFilter.setId("filter-status");
+    statusFilter.setItems("", "ok", "error");
+    statusFilter.setItemLabelGenerator(v -> v.isEmpty() ? "Any status" : v.equals("ok") ? "Succeeded" : "Failed");
+    statusFilter.setValue("");
+    statusFilter.setAriaLabel("Status");
+    cacheFilter.setId("filter-cache");
+    cacheFilter.setItems("", "miss", "exact", "semantic");
+    cacheFilter.setItemLabelGenerator(v -> v.isEmpty() ? "Any cache result" : "Cache " + v);
+    cacheFilter.setValue("");
+    cacheFilter.setAriaLabel("Cache result");
+    latencyFilter.setId("filter-latency");
+    latencyFilter.setPlaceholder("Latency ≥ ms");
+    latencyFilter.setAriaLabel("Latency at least (ms)");
+    latencyFilter.setMin(0);
+    latencyFilter.setValueChangeMode(ValueChangeMode.LAZY);
+    ttftFilter.setId("filter-ttft");
+    ttftFilter.setPlaceholder("TTFT ≥ ms");
+    ttftFilter.setAriaLabel("Time to first token at least (ms)");
+    ttftFilter.setMin(0);
+    ttftFilter.setValueChangeMode(ValueChangeMode.LAZY);
+    costFilter.setId("filter-cost");
+    costFilter.setPlaceholder("Cost ≥ $");
+    costFilter.setAriaLabel("Cost at least (USD)");
+    costFilter.setMin(0);
+    costFilter.setValueChangeMode(ValueChangeMode.LAZY);
+    List.of(userFilter, featureFilter, modelFilter, providerFilter, failureFilter, textFilter)
+        .forEach(f -> f.addValueChangeListener(e -> filtersChanged()));
+    statusFilter.addValueChangeListener(e -> filtersChanged());
+    cacheFilter.addValueChangeListener(e -> filtersChanged());
+    latencyFilter.addValueChangeListener(e -> filtersChanged());
+    ttftFilter.addValueChangeListener(e -> filtersChanged());
+    costFilter.addValueChangeListener(e -> filtersChanged());
+    Div bar = new Div(userFilter, featureFilter, modelFilter, providerFilter, statusFilter, failureFilter,
+        latencyFilter, ttftFilter, costFilter, cacheFilter, textFilter);
+    bar.addClassName("gh-filters");
+    return bar;
+  }
+
+  private RequestCriteria criteria() {
+    return new RequestCriteria(modelFilter.getValue(), providerFilter.getValue(), userFilter.getValue(),
+        featureFilter.getValue(), statusFilter.getValue(), failureFilter.getValue(),
+        latencyFilter.getValue() == null ? null : latencyFilter.getValue().longValue(),
+        ttftFilter.getValue() == null ? null : ttftFilter.getValue().longValue(),
+        costFilter.getValue(), cacheFilter.getValue(), textFilter.getValue());
+  }
+
+  /** Reads the filters from the URL (a shared link shows the same view). */
+  @Override
+  public void beforeEnter(BeforeEnterEvent event) {
+    Map<String, List<String>> params = event.getLocation().getQueryParameters().getParameters();
+    RequestCriteria c = RequestCriteria.fromParams(params);
+    applying = true;
+    range.setValue(params.getOrDefault("range", List.of()).stream().findFirst()
+        .flatMap(TimeRange::ofParam).orElse(TimeRange.DEFAULT));
+    search.setValue(params.getOrDefault("search", List.of("")).get(0));
+    userFilter.setValue(c.user());
+    featureFilter.setValue(c.feature());
+    modelFilter.setValue(c.model());
+    providerFilter.setValue(c.provider());
+    statusFilter.setValue(c.status());
+    failureFilter.setValue(c.failureClass());
+    latencyFilter.setValue(c.minLatencyMs() == null ? null : (int) Math.min(Integer.MAX_VALUE, c.minLatencyMs()));
+    ttftFilter.setValue(c.minTtftMs() == null ? null : (int) Math.min(Integer.MAX_VALUE, c.minTtftMs()));
+    costFilter.setValue(c.minCostUsd());
+    cacheFilter.setValue(List.of("miss", "exact", "semantic").contains(c.cacheResult()) ? c.cacheResult() : "");
+    textFilter.setValue(c.text());
+    applying = false;
+    refresh();
+  }
+
+  /** Puts the filters into the URL (without a navigation) and re-queries. */
+  private void filtersChanged() {
+    if (applying) {
+      return;
+    }
+    Map<String, String> params = new LinkedHashMap<>();
+    TimeRange selected = range.getValue() == null ? TimeRange.DEFAULT : range.getValue();
+    if (selected != TimeRange.DEFAULT) {
+      params.put("range", selected.param());
+    }
+    if (!search.getValue().isBlank()) {
+      params.put("search", search.getValue().strip());
+    }
+    params.putAll(criteria().toParams());
+    getUI().ifPresent(ui -> ui.getPage().getHistory().replaceState(null,
+        params.isEmpty() ? "requests" : "requests?" + QueryParameters.simple(params).getQueryString()));
     refresh();
   }
 
@@ -86,14 +205,14 @@ public class RequestsView extends Div {
     range.setItemLabelGenerator(TimeRange::label);
     range.setValue(TimeRange.DEFAULT);
     range.setAriaLabel("Time range");
-    range.addValueChangeListener(e -> refresh());
+    range.addValueChangeListener(e -> filtersChanged());
 
     search.setPlaceholder("Search user, team, feature, model");
     search.setPrefixComponent(VaadinIcon.SEARCH.create());
     search.setClearButtonVisible(true);
     search.setValueChangeMode(ValueChangeMode.LAZY);
     search.addClassName("gh-search");
-    search.addValueChangeListener(e -> refresh());
+    search.addValueChangeListener(e -> filtersChanged());
 
     Div tools = new Div(search, range);
     tools.addClassName("gh-tools");
@@ -118,6 +237,10 @@ public class RequestsView extends Div {
     grid.addClassName("gh-grid");
     grid.addThemeVariants(GridVariant.LUMO_COMPACT, GridVariant.LUMO_ROW_STRIPES);
     grid.setSelectionMode(Grid.SelectionMode.NONE);
+    // a click opens the request; ts narrows the lookup to one second of the table
+    grid.addItemClickListener(e -> getUI().ifPresent(ui -> ui.navigate(RequestDetailView.class,
+        new RouteParameters("id", e.getItem().eventId()),
+        QueryParameters.of("ts", Long.toString(e.getItem().time().getEpochSecond())))));
     grid.setMultiSort(false);
 
     Grid.Column<RequestRow> time = grid.addColumn(r -> RequestFormat.time(r.time()))
@@ -162,7 +285,7 @@ public class RequestsView extends Div {
   /** Re-reads everything for "now": chart, summary and the grid (which keeps its sort order). */
   private void refresh() {
     TimeRange selected = range.getValue() == null ? TimeRange.DEFAULT : range.getValue();
-    filter = RequestFilter.last(selected, clock.instant(), search.getValue());
+    filter = RequestFilter.last(selected, clock.instant(), search.getValue(), criteria());
     chartTitle.setText("Requests " + selected.bucketSize().label());
     updated.setText("Auto-refresh · updated " + RequestFormat.timeOfDay(clock.instant()) + " UTC");
     try {

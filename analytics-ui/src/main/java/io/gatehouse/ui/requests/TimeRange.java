@@ -33,4 +33,14 @@ public enum TimeRange {
   public BucketSize bucketSize() {
     return bucketSize;
   }
+
+  /** The value in URLs ({@code ?range=7d}). */
+  public String param() {
+    long minutes = length.toMinutes();
+    return minutes % 1440 == 0 ? minutes / 1440 + "d" : minutes % 60 == 0 ? minutes / 60 + "h" : minutes + "m";
+  }
+
+  public static java.util.Optional<TimeRange> ofParam(String param) {
+    return java.util.Arrays.stream(values()).filter(r -> r.param().equals(param)).findFirst();
+  }
 }

@@ -5,7 +5,10 @@ import com.vaadin.flow.server.VaadinServlet;
 import io.github.classgraph.ClassGraph;
 import io.github.classgraph.ClassInfoList;
 import io.github.classgraph.ScanResult;
+import io.undertow.Handlers;
 import io.undertow.Undertow;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
 import io.undertow.server.handlers.resource.ClassPathResourceManager;
 import io.undertow.servlet.Servlets;
 import io.undertow.servlet.api.DeploymentInfo;
@@ -87,11 +90,17 @@ public final class VaadinUndertow implements AutoCloseable {
     deployment.deploy();
     Undertow undertow = Undertow.builder()
         .addHttpListener(port, host)
-        .setHandler(deployment.start())
+        .setHandler(Handlers.path(deployment.start()).addExactPath("/health", VaadinUndertow::health))
         .build();
     undertow.start();
     int actualPort = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
     return new VaadinUndertow(undertow, deployment, actualPort);
+  }
+
+  /** Anonymous liveness check for load balancers and the launcher: no data, no session. */
+  private static void health(HttpServerExchange exchange) {
+    exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+    exchange.getResponseSender().send("{\"status\":\"ok\"}");
   }
 
   public int port() {

@@ -184,4 +184,103 @@ class RequestQueriesTest {
     assertThat(queries.count(new RequestFilter(t, to, "\\"))).isEqualTo(1);
     assertThat(queries.count(wholeDay(t))).isEqualTo(6);
   }
+
+  @Test
+  void latencySearchCriteriaEachNarrowTheResults() {
+    Instant t = day(10);
+    ObjectNode slow = event(t, "slow").put("duration_ms", 9000).put("stream", 1).put("ttft_ms", 2500).put("cost_usd", 0.5)
+        .put("model", "gpt-4o").put("provider", "openai").put("feature", "chat").put("cache_result", "miss")
+        .put("prompt", "[{\"role\":\"user\",\"content\":\"Explain Quaternions please\"}]").put("completion", "Sure.");
+    ObjectNode failed = event(t.plusSeconds(1), "failed").put("status", 502).put("error_class", "transient")
+        .put("provider", "anthropic").put("cache_result", "miss").put("completion", "");
+    failed.putArray("attempts.provider").add("anthropic").add("openai");
+    failed.putArray("attempts.deployment").add("a#0").add("o#0");
+    failed.putArray("attempts.model").add("claude").add("gpt-4o-mini");
+    failed.putArray("attempts.status").add(429).add(502);
+    failed.putArray("attempts.failure_class").add("rate_limit").add("transient");
+    failed.putArray("attempts.duration_ms").add(10).add(20);
+    ObjectNode cached = event(t.plusSeconds(2), "cached").put("cache_result", "exact").put("cost_usd", 0.0)
+        .put("completion", "a QUATERNION answer");
+    insert(server, slow, failed, cached);
+    Instant to = t.plus(Duration.ofDays(1));
+
+    assertThat(users(t, to, c -> c.model("gpt-4o"))).containsExactly("slow");
+    assertThat(users(t, to, c -> c.provider("anthropic"))).containsExactly("failed");
+    assertThat(users(t, to, c -> c.user("cached"))).containsExactly("cached");
+    assertThat(users(t, to, c -> c.feature("chat"))).containsExactly("slow");
+    assertThat(users(t, to, c -> c.status("error"))).containsExactly("failed");
+    assertThat(users(t, to, c -> c.status("ok"))).containsExactly("cached", "slow");
+    assertThat(users(t, to, c -> c.failure("rate_limit"))).as("an attempt's failure class").containsExactly("failed");
+    assertThat(users(t, to, c -> c.latency(5000L))).containsExactly("slow");
+    assertThat(users(t, to, c -> c.ttft(1000L))).containsExactly("slow");
+    assertThat(users(t, to, c -> c.cost(0.1))).containsExactly("slow");
+    assertThat(users(t, to, c -> c.cache("exact"))).containsExactly("cached");
+    assertThat(users(t, to, c -> c.text("quaternion"))).containsExactly("cached", "slow");
+    assertThat(users(t, to, c -> c.text("') OR 1=1 --"))).isEmpty();
+  }
+
+  @Test
+  void criteriaRoundTripThroughTheUrl() {
+    RequestCriteria c = new RequestCriteria("gpt-4o", "", "ana", "", "error", "timeout", 1500L, null, 0.25, "exact", "refund");
+    assertThat(c.toParams()).containsExactly(java.util.Map.entry("model", "gpt-4o"), java.util.Map.entry("user", "ana"),
+        java.util.Map.entry("status", "error"), java.util.Map.entry("failure", "timeout"),
+        java.util.Map.entry("latency_ge", "1500"), java.util.Map.entry("cost_ge", "0.25"),
+        java.util.Map.entry("cache", "exact"), java.util.Map.entry("q", "refund"));
+    java.util.Map<String, List<String>> params = new java.util.HashMap<>();
+    c.toParams().forEach((k, v) -> params.put(k, List.of(v)));
+    assertThat(RequestCriteria.fromParams(params)).isEqualTo(c);
+    params.put("latency_ge", List.of("-5"));
+    params.put("status", List.of("weird"));
+    assertThat(RequestCriteria.fromParams(params).minLatencyMs()).isNull();
+    assertThat(RequestCriteria.fromParams(params).status()).isEmpty();
+  }
+
+  @Test
+  void detailReadsTheWholeRowOfOneRequest() {
+    Instant t = day(11).plusSeconds(42);
+    String id = UUID.randomUUID().toString();
+    ObjectNode e = event(t, "ana").put("event_id", id).put("prompt", "[{\"role\":\"user\",\"content\":\"Hi\"}]")
+        .put("completion", "Hello!");
+    e.putArray("attempts.provider").add("openai");
+    e.putArray("attempts.deployment").add("o#0");
+    e.putArray("attempts.model").add("gpt-4o-mini");
+    e.putArray("attempts.status").add(200);
+    e.putArray("attempts.failure_class").add("");
+    e.putArray("attempts.duration_ms").add(400);
+    insert(server, e);
+    insert(server, e);
+
+    var row = queries.detail(id, t.getEpochSecond()).orElseThrow();
+    assertThat(row.get("user").asText()).isEqualTo("ana");
+    assertThat(row.get("completion").asText()).isEqualTo("Hello!");
+    assertThat(row.get("attempts.status").get(0).asInt()).isEqualTo(200);
+    assertThat(RequestDetailView.attemptsOf(row)).containsExactly(
+        new RequestDetailView.Attempt(1, "openai", "o#0", "gpt-4o-mini", 200, "", 400));
+    assertThat(queries.detail(id, null)).isPresent();
+    assertThat(queries.detail(id, t.getEpochSecond() + 1)).isEmpty();
+    assertThat(queries.detail(UUID.randomUUID().toString(), null)).isEmpty();
+    assertThat(queries.detail("not-a-uuid' OR 1=1", null)).isEmpty();
+  }
+
+  /** Builds criteria fluently for the test above. */
+  private record C(RequestCriteria c) {
+    C model(String v) { return new C(new RequestCriteria(v, c.provider(), c.user(), c.feature(), c.status(), c.failureClass(), c.minLatencyMs(), c.minTtftMs(), c.minCostUsd(), c.cacheResult(), c.text())); }
+    C provider(String v) { return new C(new RequestCriteria(c.model(), v, c.user(), c.feature(), c.status(), c.failureClass(), c.minLatencyMs(), c.minTtftMs(), c.minCostUsd(), c.cacheResult(), c.text())); }
+    C user(String v) { return new C(new RequestCriteria(c.model(), c.provider(), v, c.feature(), c.status(), c.failureClass(), c.minLatencyMs(), c.minTtftMs(), c.minCostUsd(), c.cacheResult(), c.text())); }
+    C feature(String v) { return new C(new RequestCriteria(c.model(), c.provider(), c.user(), v, c.status(), c.failureClass(), c.minLatencyMs(), c.minTtftMs(), c.minCostUsd(), c.cacheResult(), c.text())); }
+    C status(String v) { return new C(new RequestCriteria(c.model(), c.provider(), c.user(), c.feature(), v, c.failureClass(), c.minLatencyMs(), c.minTtftMs(), c.minCostUsd(), c.cacheResult(), c.text())); }
+    C failure(String v) { return new C(new RequestCriteria(c.model(), c.provider(), c.user(), c.feature(), c.status(), v, c.minLatencyMs(), c.minTtftMs(), c.minCostUsd(), c.cacheResult(), c.text())); }
+    C latency(Long v) { return new C(new RequestCriteria(c.model(), c.provider(), c.user(), c.feature(), c.status(), c.failureClass(), v, c.minTtftMs(), c.minCostUsd(), c.cacheResult(), c.text())); }
+    C ttft(Long v) { return new C(new RequestCriteria(c.model(), c.provider(), c.user(), c.feature(), c.status(), c.failureClass(), c.minLatencyMs(), v, c.minCostUsd(), c.cacheResult(), c.text())); }
+    C cost(Double v) { return new C(new RequestCriteria(c.model(), c.provider(), c.user(), c.feature(), c.status(), c.failureClass(), c.minLatencyMs(), c.minTtftMs(), v, c.cacheResult(), c.text())); }
+    C cache(String v) { return new C(new RequestCriteria(c.model(), c.provider(), c.user(), c.feature(), c.status(), c.failureClass(), c.minLatencyMs(), c.minTtftMs(), c.minCostUsd(), v, c.text())); }
+    C text(String v) { return new C(new RequestCriteria(c.model(), c.provider(), c.user(), c.feature(), c.status(), c.failureClass(), c.minLatencyMs(), c.minTtftMs(), c.minCostUsd(), c.cacheResult(), v)); }
+  }
+
+  private static List<String> users(Instant from, Instant to, java.util.function.UnaryOperator<C> criteria) {
+    RequestFilter f = new RequestFilter(from, to, "", criteria.apply(new C(RequestCriteria.ANY)).c());
+    assertThat(queries.count(f)).isEqualTo(queries.page(f, RequestSort.NEWEST_FIRST, 0, 100).size());
+    return queries.page(f, new RequestSort(RequestSort.Column.TIME, false), 0, 100).stream()
+        .map(RequestRow::user).sorted().toList();
+  }
 }

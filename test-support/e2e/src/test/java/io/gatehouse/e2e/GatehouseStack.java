@@ -95,6 +95,7 @@ final class GatehouseStack {
       ProcessBuilder pb = new ProcessBuilder("java", "-Xmx512m", "-jar", jar.toString()).redirectErrorStream(true);
       pb.environment().put("GATEHOUSE_UI_PORT", Integer.toString(uiPort));
       pb.environment().put("GATEHOUSE_CLICKHOUSE_URL", clickhouse.httpUrl());
+      pb.environment().put("GATEHOUSE_UI_USERS_FILE", root.resolve("test-support/demo/ui-users.txt").toString());
       ui = pb.start();
       String ready = "Gatehouse UI ready on http://127.0.0.1:" + uiPort;
       CompletableFuture<Boolean> sawReady =

@@ -68,6 +68,13 @@ class RequestsPageBrowserIT {
     assertThat(response.statusCode()).isEqualTo(200);
 
     browser.get(uiUrl + "/requests");
+    // every page needs a sign-in; GatehouseStack starts the UI with the demo's users file (demo / demo)
+    WebDriverWait signIn = new WebDriverWait(browser, Duration.ofSeconds(30));
+    signIn.until(d -> !d.findElements(By.cssSelector("#login-user input")).isEmpty());
+    browser.findElement(By.cssSelector("#login-user input")).sendKeys("demo");
+    browser.findElement(By.cssSelector("#login-password input")).sendKeys("demo");
+    browser.findElement(By.id("login-submit")).click();
+    signIn.until(d -> !d.findElements(By.id("sign-out")).isEmpty());
     // The page refreshes itself; the row must appear without a reload, within the ingest + poll delay.
     new WebDriverWait(browser, Duration.ofSeconds(45))
         .until(d -> d.getPageSource().contains(user));

@@ -1,0 +1,90 @@
+package io.gatehouse.ui.experiments;
+
+import static io.gatehouse.ui.requests.TestEvents.event;
+import static io.gatehouse.ui.requests.TestEvents.insert;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
+import io.gatehouse.testsupport.clickhouse.ClickHouseServer;
+import io.gatehouse.ui.requests.TestEvents;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Against a real ClickHouse; each test uses its own day of 2023. */
+class ExperimentQueriesTest {
+  private static ClickHouseServer server;
+  private static ExperimentQueries queries;
+
+  @BeforeAll
+  static void migrate() {
+    server = TestEvents.migratedServer();
+    queries = new ExperimentQueries(new ClickHouseHttp(URI.create(server.httpUrl()), "default", "", Duration.ofSeconds(10)));
+  }
+
+  private static Instant day(int n) {
+    return Instant.parse("2023-06-01T00:00:00Z").plus(Duration.ofDays(n));
+  }
+
+  @Test
+  void listsExperimentsAndPromptVersionsWithTraffic() {
+    Instant t = day(1).plusSeconds(3600);
+    insert(server,
+        event(t, "a").put("experiment", "exp-list").put("variant", "b"),
+        event(t, "a").put("experiment", "exp-list").put("variant", "a"),
+        event(t, "a").put("experiment", "exp-list").put("variant", "a"),
+        event(t, "a").put("prompt_id", "summarize").put("prompt_version", "3"),
+        event(t, "a"));
+
+    List<Experiment> all = queries.list(day(1), day(2));
+
+    assertThat(all).containsExactly(
+        new Experiment(Experiment.Kind.EXPERIMENT, "exp-list", List.of("a", "b"), 3),
+        new Experiment(Experiment.Kind.PROMPT, "summarize", List.of("3"), 1));
+  }
+
+  @Test
+  void variantSamplesFeedTheWelchTestAndTellARealDifferenceFromNone() {
+    ExperimentSeeds.seed(server, "exp-real", day(2).plusSeconds(7200), 200, -0.2, 200, 0.5, 1);
+    ExperimentSeeds.seed(server, "exp-null", day(2).plusSeconds(7200), 200, 0, 0, 0, 2);
+
+    List<VariantStats> real = queries.variants(Experiment.Kind.EXPERIMENT, "exp-real", day(2), day(3));
+    assertThat(real).extracting(VariantStats::variant).containsExactly("candidate", "control");
+    VariantStats candidate = real.get(0);
+    VariantStats control = real.get(1);
+    assertThat(control.requests()).isEqualTo(200);
+    assertThat(control.costUsd().mean()).isCloseTo(1.0, within(0.05));
+    assertThat(control.costUsd().variance()).isCloseTo(0.04, within(0.015));
+    assertThat(candidate.costUsd().mean()).isCloseTo(0.8, within(0.05));
+    assertThat(candidate.feedback().n()).isEqualTo(200);
+    assertThat(candidate.feedback().mean()).isCloseTo(3.5, within(0.2));
+    assertThat(control.p95Ms()).isGreaterThan(control.p50Ms());
+    assertThat(Comparison.of("cost", control.costUsd(), candidate.costUsd()).verdict()).isEqualTo("significant");
+    assertThat(Comparison.of("latency", control.latencyMs(), candidate.latencyMs()).verdict()).isEqualTo("significant");
+
+    List<VariantStats> none = queries.variants(Experiment.Kind.EXPERIMENT, "exp-null", day(2), day(3));
+    assertThat(Comparison.of("cost", none.get(1).costUsd(), none.get(0).costUsd()).verdict()).isEqualTo("not significant");
+  }
+
+  @Test
+  void aRedeliveredEventAndARepeatedRatingCountOnce() {
+    Instant t = day(3).plusSeconds(60);
+    var e = event(t, "a").put("experiment", "exp-dup").put("variant", "a").put("cost_usd", 2.0);
+    insert(server, e);
+    insert(server, e);
+    String id = e.get("event_id").asText();
+    server.query("INSERT INTO gatehouse.feedback (feedback_id, event_id, ts, score) VALUES"
+        + " ('00000000-0000-0000-0000-000000000001', '" + id + "', '2023-06-04 00:02:00', 1),"
+        + " ('00000000-0000-0000-0000-000000000002', '" + id + "', '2023-06-04 00:03:00', 5)");
+
+    VariantStats a = queries.variants(Experiment.Kind.EXPERIMENT, "exp-dup", day(3), day(4)).get(0);
+
+    assertThat(a.requests()).isEqualTo(1);
+    assertThat(a.feedback().n()).isEqualTo(1);
+    assertThat(a.feedback().mean()).isEqualTo(5.0);
+  }
+}
