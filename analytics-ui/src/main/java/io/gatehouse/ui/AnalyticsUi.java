@@ -7,6 +7,7 @@ import io.gatehouse.ui.budget.Budgets;
 import io.gatehouse.ui.experiments.ExperimentQueries;
 import io.gatehouse.ui.requests.RequestQueries;
 import io.gatehouse.ui.rollup.RollupQueries;
+import io.gatehouse.ui.server.UiMeters;
 import io.gatehouse.ui.server.VaadinUndertow;
 import jakarta.servlet.ServletException;
 import java.net.URI;
@@ -36,6 +37,41 @@ public final class AnalyticsUi implements AutoCloseable {
     this.server = server;
   }
 
+  /** Bearer token that {@code GET /metrics} requires; without it the endpoint is off (only /health is anonymous). */
+  public static final String METRICS_TOKEN = "GATEHOUSE_UI_METRICS_TOKEN";
+
+  /** {@code GET /metrics}: Prometheus text for a scraper presenting {@link #METRICS_TOKEN}; 404 when none is set. */
+  static io.undertow.server.HttpHandler metricsHandler(UiMeters meters, String token) {
+    byte[] expected = token == null || token.isBlank() ? null
+        : ("Bearer " + token.strip()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return exchange -> {
+      if (expected == null) {
+        exchange.setStatusCode(404);
+        exchange.getResponseSender().send("Metrics are off: set " + METRICS_TOKEN + " and scrape with "
+            + "'Authorization: Bearer <token>'.");
+        return;
+      }
+      String presented = exchange.getRequestHeaders().getFirst(io.undertow.util.Headers.AUTHORIZATION);
+      if (presented == null || !java.security.MessageDigest.isEqual(expected,
+          presented.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+        exchange.setStatusCode(401);
+        exchange.getResponseHeaders().put(io.undertow.util.Headers.WWW_AUTHENTICATE, "Bearer");
+        exchange.endExchange();
+        return;
+      }
+      if (exchange.isInIoThread()) {
+        exchange.dispatch(exchange.getConnection().getWorker(), () -> send(exchange, meters));
+        return;
+      }
+      send(exchange, meters);
+    };
+  }
+
+  private static void send(io.undertow.server.HttpServerExchange exchange, UiMeters meters) {
+    exchange.getResponseHeaders().put(io.undertow.util.Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+    exchange.getResponseSender().send(meters.scrape());
+  }
+
   public static AnalyticsUi start(Map<String, String> env) {
     long started = System.nanoTime();
     URI clickHouseUrl = URI.create(env.getOrDefault("GATEHOUSE_CLICKHOUSE_URL", "http://127.0.0.1:8123"));
@@ -45,6 +81,7 @@ public final class AnalyticsUi implements AutoCloseable {
     String host = env.getOrDefault("GATEHOUSE_UI_HOST", "127.0.0.1");
     int port = port(env.getOrDefault("GATEHOUSE_UI_PORT", "8081"));
 
+    UiMeters meters = new UiMeters(clickHouse);
     log.info("Reading ClickHouse at {} as user '{}'", clickHouseUrl, user);
     probe(clickHouse);
     UiUsers users = UiUsers.fromEnv(env);
@@ -56,7 +93,7 @@ public final class AnalyticsUi implements AutoCloseable {
           RollupQueries.class.getName(), new RollupQueries(clickHouse),
           ExperimentQueries.class.getName(), new ExperimentQueries(clickHouse),
           UiUsers.class.getName(), users,
-          Budgets.class.getName(), budgets));
+          Budgets.class.getName(), budgets), metricsHandler(meters, env.get(METRICS_TOKEN)));
     } catch (ServletException e) {
       throw new IllegalStateException("Vaadin failed to deploy: " + e.getMessage(), e);
     }

@@ -33,6 +33,26 @@ class AnalyticsUiTest {
   }
 
   @Test
+  void metricsNeedTheirTokenAndCountClickHouseQueries() throws Exception {
+    // no ClickHouse on this port: the start-up probe is a failed query, counted as an error
+    try (AnalyticsUi ui = AnalyticsUi.start(Map.of("GATEHOUSE_UI_PORT", "0",
+        "GATEHOUSE_CLICKHOUSE_URL", "http://127.0.0.1:" + closedPort(), AnalyticsUi.METRICS_TOKEN, "scrape-me"))) {
+      String url = "http://127.0.0.1:" + ui.port() + "/metrics";
+      assertThat(get(url).statusCode()).as("not anonymous").isEqualTo(401);
+      HttpResponse<String> scraped = http.send(HttpRequest.newBuilder(URI.create(url))
+          .header("Authorization", "Bearer scrape-me").build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(scraped.statusCode()).isEqualTo(200);
+      assertThat(scraped.body()).contains("gatehouse_ui_clickhouse_queries_seconds_count{outcome=\"error\",service=\"gatehouse-ui\"}")
+          .contains("jvm_memory_used_bytes");
+    }
+    try (AnalyticsUi ui = AnalyticsUi.start(Map.of("GATEHOUSE_UI_PORT", "0", "GATEHOUSE_CLICKHOUSE_URL", "http://127.0.0.1:1"))) {
+      HttpResponse<String> off = get("http://127.0.0.1:" + ui.port() + "/metrics");
+      assertThat(off.statusCode()).isEqualTo(404);
+      assertThat(off.body()).contains(AnalyticsUi.METRICS_TOKEN);
+    }
+  }
+
+  @Test
   void closeReleasesThePort() throws Exception {
     AnalyticsUi ui = AnalyticsUi.start(Map.of("GATEHOUSE_UI_PORT", "0", "GATEHOUSE_CLICKHOUSE_URL", "http://127.0.0.1:1"));
     String url = "http://127.0.0.1:" + ui.port() + "/";

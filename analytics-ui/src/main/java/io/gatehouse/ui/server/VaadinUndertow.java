@@ -56,6 +56,18 @@ public final class VaadinUndertow implements AutoCloseable {
    * servlet context attributes, which views read through {@code VaadinContext#getAttribute(Class)}.
    */
   public static VaadinUndertow start(String host, int port, Map<String, Object> attributes) throws ServletException {
+    return start(host, port, attributes, exchange -> {
+      exchange.setStatusCode(404);
+      exchange.endExchange();
+    });
+  }
+
+  /**
+   * Like {@link #start(String, int, Map)}, with {@code metrics} answering {@code GET /metrics} (outside
+   * Vaadin and its sign-in; the handler decides who may read).
+   */
+  public static VaadinUndertow start(String host, int port, Map<String, Object> attributes,
+      io.undertow.server.HttpHandler metrics) throws ServletException {
     ClassLoader classLoader = VaadinUndertow.class.getClassLoader();
     DeploymentInfo info = Servlets.deployment()
         .setClassLoader(classLoader)
@@ -90,7 +102,8 @@ public final class VaadinUndertow implements AutoCloseable {
     deployment.deploy();
     Undertow undertow = Undertow.builder()
         .addHttpListener(port, host)
-        .setHandler(Handlers.path(deployment.start()).addExactPath("/health", VaadinUndertow::health))
+        .setHandler(Handlers.path(deployment.start()).addExactPath("/health", VaadinUndertow::health)
+            .addExactPath("/metrics", metrics))
         .build();
     undertow.start();
     int actualPort = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();

@@ -37,6 +37,12 @@ public final class ClickHouseHttp {
   private final String authorization;
   private final Duration queryTimeout;
   private final HttpClient http;
+  private volatile QueryListener listener = (nanos, ok) -> { };
+
+  /** Sees every statement's duration and whether it succeeded (for metrics). Called on the caller's thread. */
+  public interface QueryListener {
+    void queried(long nanos, boolean ok);
+  }
 
   public ClickHouseHttp(URI endpoint, String user, String password, Duration queryTimeout) {
     this.endpoint = endpoint;
@@ -52,6 +58,11 @@ public final class ClickHouseHttp {
 
   public ClickHouseHttp(URI endpoint, String user, String password) {
     this(endpoint, user, password, DEFAULT_TIMEOUT);
+  }
+
+  /** Sets who sees each statement's duration (one listener; the default sees nothing). */
+  public void listen(QueryListener listener) {
+    this.listener = listener;
   }
 
   /** The server's base URL, for messages that tell the operator where we looked. */
@@ -74,14 +85,17 @@ public final class ClickHouseHttp {
         .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
         .build();
     HttpResponse<String> response;
+    long start = System.nanoTime();
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
+      listener.queried(System.nanoTime() - start, false);
       throw new ClickHouseUnavailableException("could not be reached (" + describe(e) + ")", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ClickHouseUnavailableException("interrupted while waiting for ClickHouse", e);
     }
+    listener.queried(System.nanoTime() - start, response.statusCode() == 200);
     if (response.statusCode() != 200) {
       throw new ClickHouseException(firstLine(response.body(), response.statusCode()));
     }
