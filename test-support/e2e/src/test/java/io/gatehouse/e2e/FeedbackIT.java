@@ -47,9 +47,12 @@ class FeedbackIT {
       Thread.sleep(100); // poll interval, bounded by the deadline above
     }
     assertThat(row).isEqualTo(feedbackId + "\t0\tthumbs_down\twrong answer\tana");
-    // the request it rates is there too: the A/B view joins on event_id
-    assertThat(stack.clickhouse.query("SELECT count() FROM gatehouse.events WHERE event_id = toUUID('" + requestId
-        + "') FORMAT TabSeparated").strip()).isEqualTo("1");
+    // the request it rates lands too (its own batch, its own pace): the A/B view joins on event_id
+    String events = "SELECT count() FROM gatehouse.events WHERE event_id = toUUID('" + requestId + "') FORMAT TabSeparated";
+    while (System.nanoTime() < deadline && stack.clickhouse.query(events).strip().equals("0")) {
+      Thread.sleep(100); // poll interval, bounded by the deadline above
+    }
+    assertThat(stack.clickhouse.query(events).strip()).isEqualTo("1");
   }
 
   private static HttpResponse<String> post(String url, String body) throws Exception {
