@@ -1,5 +1,6 @@
 package io.gatehouse.proxy.cache;
 
+import io.gatehouse.proxy.metrics.GatehouseMeters;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.gatehouse.proxy.config.ProviderConfig;
@@ -81,14 +82,14 @@ public final class CacheStage implements AutoCloseable {
     this.index = semantic ? new SemanticIndex(embedder.dimensions(), settings.semantic().maxEntries()) : null;
     this.executor = semantic ? embeddingExecutor() : null;
     if (registry != null && settings.enabled()) {
-      hits = Counter.builder("gatehouse.cache.requests").tag("result", HIT).register(registry);
-      misses = Counter.builder("gatehouse.cache.requests").tag("result", MISS).register(registry);
-      semanticHits = Counter.builder("gatehouse.cache.requests").tag("result", SEMANTIC_HIT).register(registry);
-      saved = Counter.builder("gatehouse.cache.saved.usd").baseUnit("usd")
+      hits = Counter.builder(GatehouseMeters.CACHE_REQUESTS).tag("result", HIT).register(registry);
+      misses = Counter.builder(GatehouseMeters.CACHE_REQUESTS).tag("result", MISS).register(registry);
+      semanticHits = Counter.builder(GatehouseMeters.CACHE_REQUESTS).tag("result", SEMANTIC_HIT).register(registry);
+      saved = Counter.builder(GatehouseMeters.CACHE_SAVED).baseUnit("usd")
           .description("Provider cost not spent because the cache answered").register(registry);
-      Gauge.builder("gatehouse.cache.bytes", exact, ExactCache::weightedSize).baseUnit("bytes").register(registry);
+      Gauge.builder(GatehouseMeters.CACHE_BYTES, exact, ExactCache::weightedSize).baseUnit("bytes").register(registry);
       if (index != null) {
-        Gauge.builder("gatehouse.cache.semantic.entries", index, SemanticIndex::size).register(registry);
+        Gauge.builder(GatehouseMeters.CACHE_SEMANTIC_ENTRIES, index, SemanticIndex::size).register(registry);
       }
     } else {
       hits = misses = semanticHits = saved = null;

@@ -49,6 +49,15 @@ public final class GatehouseMeters {
   /** Counter: logs turned into events by the receivers, by source. */
   public static final String LOGS_RECEIVED = "gatehouse.logs.received";
 
+  /** Counter: chat requests the cache saw, by result (hit, miss, semantic-hit). */
+  public static final String CACHE_REQUESTS = "gatehouse.cache.requests";
+  /** Counter: what cache hits saved, USD (the original calls' cost). */
+  public static final String CACHE_SAVED = "gatehouse.cache.saved.usd";
+  /** Gauge: bytes held by the exact cache. */
+  public static final String CACHE_BYTES = "gatehouse.cache.bytes";
+  /** Gauge: entries in the semantic index. */
+  public static final String CACHE_SEMANTIC_ENTRIES = "gatehouse.cache.semantic.entries";
+
   /** Gauge: events waiting in the publisher's in-memory queue. */
   public static final String PUBLISH_QUEUE = "gatehouse.events.queue";
   /** Gauge: bytes waiting in the disk spool. */
