@@ -2,6 +2,7 @@ package io.gatehouse.proxy.cache;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatehouse.proxy.config.ConfigException;
+import io.gatehouse.proxy.config.ConfigValues;
 import io.gatehouse.proxy.config.ProviderConfig;
 import io.gatehouse.proxy.config.ProviderType;
 import java.time.Duration;
@@ -12,8 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BinaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The {@code cache:} section and the per-alias {@code models.<alias>.cache:} switches, validated at start.
@@ -63,8 +62,6 @@ public record CacheSettings(boolean enabled, Duration ttl, long maxBytes, Scope 
   private static final Set<String> KEYS = Set.of("enabled", "ttl", "max_bytes", "scope", "semantic");
   private static final Set<String> SEMANTIC_KEYS = Set.of("threshold", "max_turns", "max_entries", "embedder", "timeout");
   private static final Set<String> ALIAS_KEYS = Set.of("semantic", "enabled");
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
-  private static final Pattern BYTE_SIZE = Pattern.compile("(\\d+)\\s*([KMGT]i?B?|B)?", Pattern.CASE_INSENSITIVE);
 
   /**
    * @param cache the {@code cache:} node, or null
@@ -201,17 +198,11 @@ public record CacheSettings(boolean enabled, Duration ttl, long maxBytes, Scope 
         return fallback;
       }
       String t = text(n, path);
-      Matcher m = DURATION.matcher(t);
-      if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+      Duration d = ConfigValues.duration(t);
+      if (d == null || d.isZero()) {
         throw new ConfigException(path, "expected a positive duration such as 250ms, 2s, 5m or 1h, got '" + t + "'");
       }
-      long amount = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(amount);
-        case "s" -> Duration.ofSeconds(amount);
-        case "m" -> Duration.ofMinutes(amount);
-        default -> Duration.ofHours(amount);
-      };
+      return d;
     }
 
     long bytes(JsonNode n, String path, long fallback) {
@@ -219,20 +210,9 @@ public record CacheSettings(boolean enabled, Duration ttl, long maxBytes, Scope 
         return fallback;
       }
       String t = text(n, path);
-      Matcher m = BYTE_SIZE.matcher(t);
-      if (m.matches()) {
-        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
-        int shift = switch (unit.charAt(0)) {
-          case 'K' -> 10;
-          case 'M' -> 20;
-          case 'G' -> 30;
-          case 'T' -> 40;
-          default -> 0;
-        };
-        long v = Long.parseLong(m.group(1)) << shift;
-        if (v > 0) {
-          return v;
-        }
+      Long v = ConfigValues.byteSize(t);
+      if (v != null) {
+        return v;
       }
       throw new ConfigException(path, "expected a size such as 64MB or 2GB, got '" + t + "'");
     }

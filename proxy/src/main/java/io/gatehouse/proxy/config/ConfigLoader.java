@@ -91,7 +91,6 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
       ordered("input", "output", "cached_input", "cache_write", "reasoning", "long_context");
   private static final Set<String> LONG_CONTEXT_KEYS =
       ordered("threshold", "input", "output", "cached_input", "cache_write", "reasoning");
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
   /** How long a shutdown waits for in-flight requests (streams included) before it cuts them. */
   static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
   private static final Set<String> SERVER_KEYS = ordered("port", "host", "drain_timeout");
@@ -102,7 +101,6 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
   private static final Set<String> SPOOL_KEYS = ordered("dir", "max_bytes", "fsync");
   private static final Set<String> REDACTION_KEYS = ordered("patterns", "custom");
   private static final Set<String> CUSTOM_PATTERN_KEYS = ordered("name", "regex");
-  private static final Pattern BYTE_SIZE = Pattern.compile("(\\d+)\\s*([KMGT]i?B?|B)?", Pattern.CASE_INSENSITIVE);
   private static final Pattern REDACTION_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
   private static final Set<String> ROUTING_KEYS = ordered("rules");
   private static final Set<String> RULE_KEYS = ordered("when", "model");
@@ -556,17 +554,11 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
         return fallback;
       }
       String text = n.get(key).isTextual() ? n.get(key).asText().strip() : n.get(key).toString();
-      java.util.regex.Matcher m = DURATION.matcher(text);
-      if (!m.matches()) {
+      Duration d = ConfigValues.duration(text);
+      if (d == null) {
         throw new ConfigException(path, "expected a duration such as 250ms, 2s, 5m or 1h, got '" + text + "'");
       }
-      long amount = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(amount);
-        case "s" -> Duration.ofSeconds(amount);
-        case "m" -> Duration.ofMinutes(amount);
-        default -> Duration.ofHours(amount);
-      };
+      return d;
     }
 
     boolean bool(JsonNode n, String path) {
@@ -583,24 +575,9 @@ ProviderType.AZURE_OPENAI, "AZURE_OPENAI_API_KEY", ProviderType.GEMINI, "GEMINI_
     /** {@code 2GB}, {@code 512MiB}, {@code 65536} (bytes); K/M/G/T are powers of 1024 either way. */
     long byteSize(JsonNode n, String path) {
       String s = string(n, path).strip();
-      Matcher m = BYTE_SIZE.matcher(s);
-      if (m.matches()) {
-        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
-        int shift = switch (unit.charAt(0)) {
-          case 'K' -> 10;
-          case 'M' -> 20;
-          case 'G' -> 30;
-          case 'T' -> 40;
-          default -> 0;
-        };
-        try {
-          long v = Long.parseLong(m.group(1));
-          if (v > 0 && v <= (Long.MAX_VALUE >> shift)) {
-            return v << shift;
-          }
-        } catch (NumberFormatException e) {
-          // reported below
-        }
+      Long bytes = ConfigValues.byteSize(s);
+      if (bytes != null) {
+        return bytes;
       }
       throw new ConfigException(path, "expected a positive size such as 2GB, 512MB or 65536 (bytes), got '" + s + "'");
     }

@@ -2,6 +2,7 @@ package io.gatehouse.proxy.keys;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatehouse.proxy.config.ConfigException;
+import io.gatehouse.proxy.config.ConfigValues;
 import io.gatehouse.proxy.limits.Budget;
 import io.gatehouse.proxy.limits.Period;
 import io.gatehouse.proxy.limits.RateLimit;
@@ -12,8 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BinaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The {@code admin:}, {@code keys:}, {@code budgets:} and {@code limits:} sections: who may manage virtual
@@ -41,7 +40,6 @@ public record AccessConfig(String adminToken, boolean keysRequired, String keysT
   public static final String SPEND_TOPIC = "gatehouse.spend.v1";
   public static final AccessConfig DEFAULT = new AccessConfig(null, false, KEYS_TOPIC, SPEND_TOPIC, Map.of(),
       Map.of(), Map.of(), 4096, Duration.ofSeconds(2), Duration.ofMinutes(15));
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
 
   public AccessConfig {
     teamBudgets = Map.copyOf(teamBudgets);
@@ -218,17 +216,11 @@ public record AccessConfig(String adminToken, boolean keysRequired, String keysT
   }
 
   private static Duration duration(JsonNode n, String path) {
-    Matcher m = DURATION.matcher(text(n, path).strip());
-    if (!m.matches()) {
+    Duration d = ConfigValues.duration(text(n, path).strip());
+    if (d == null) {
       throw new ConfigException(path, "expected a duration such as 500ms, 2s, 15m or 1h");
     }
-    long v = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(v);
-      case "s" -> Duration.ofSeconds(v);
-      case "m" -> Duration.ofMinutes(v);
-      default -> Duration.ofHours(v);
-    };
+    return d;
   }
 
   private static String blankToNull(String s) {
