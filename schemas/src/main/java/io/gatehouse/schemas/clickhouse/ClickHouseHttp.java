@@ -87,7 +87,7 @@ public final class ClickHouseHttp {
     HttpResponse<String> response;
     long start = System.nanoTime();
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      response = send(request);
     } catch (IOException e) {
       listener.queried(System.nanoTime() - start, false);
       throw new ClickHouseUnavailableException("could not be reached (" + describe(e) + ")", e);
@@ -100,6 +100,48 @@ public final class ClickHouseHttp {
       throw new ClickHouseException(firstLine(response.body(), response.statusCode()));
     }
     return response.body();
+  }
+
+  /**
+   * Sends once, and once more on a fresh connection if the first one was closed under us before any
+   * response came. ClickHouse closes idle keep-alive connections after {@code keep_alive_timeout} (3 s
+   * by default) while the JDK client keeps them pooled far longer, so a statement can go out on a
+   * connection the server is closing ("header parser received no bytes", "Broken pipe"). The server
+   * never read such a statement, so sending it again does not run it twice. Refused connections and
+   * timeouts are not retried: they are real outages and the caller decides how to wait.
+   */
+  private HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      if (!closedUnderUs(e)) {
+        throw e;
+      }
+      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+  }
+
+  static boolean closedUnderUs(IOException e) {
+    if (e instanceof java.net.http.HttpTimeoutException) {
+      return false;
+    }
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof java.net.ConnectException) {
+        return false;
+      }
+    }
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      String message = c.getMessage();
+      if (message != null && (message.contains("header parser received no bytes")
+          || message.contains("Broken pipe") || message.contains("Connection reset")
+          || message.contains("connection closed locally"))) {
+        return true;
+      }
+      if (c instanceof java.io.EOFException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Runs a query that ends in {@code FORMAT JSONEachRow} and maps each row. */
