@@ -10,6 +10,7 @@ import io.gatehouse.ui.requests.RequestQueries;
 import io.gatehouse.ui.requests.RequestSort;
 import io.gatehouse.ui.requests.BucketSize;
 import io.gatehouse.ui.requests.TimeRange;
+import io.gatehouse.ui.requests.VolumeBucket;
 import io.gatehouse.ui.rollup.Bucket;
 import io.gatehouse.ui.rollup.Dimension;
 import io.gatehouse.ui.rollup.RollupQueries;
@@ -139,22 +140,22 @@ public final class DashboardBench {
             () -> rollups.costSeries(Dimension.TEAM, Bucket.DAY, thirty, end, 10)),
         new Timed("Keys: spend per key, this month", "rollup", ROLLUP_TARGET_MS,
             () -> rollups.groups(Dimension.KEY, month, end, 500, false)),
-        new Timed("Requests: volume chart, 24 h", "raw", SEARCH_TARGET_MS, () -> requests.volume(last24h, BucketSize.HOUR)),
-        new Timed("Requests: count + first page, 24 h", "raw", SEARCH_TARGET_MS, () -> {
-          requests.count(last24h);
-          requests.page(last24h, RequestSort.NEWEST_FIRST, 0, 50);
-        }),
-        new Timed("Search: text in prompt/completion, 7 days", "raw", SEARCH_TARGET_MS, () -> {
-          requests.count(text7d);
-          requests.page(text7d, RequestSort.NEWEST_FIRST, 0, 50);
-        }),
-        new Timed("Search: model+error+latency≥5s, slowest first", "raw", SEARCH_TARGET_MS, () -> {
-          requests.count(slow7d);
-          requests.page(slow7d, new RequestSort(RequestSort.Column.DURATION, true), 0, 50);
-        }),
+        // as the Requests page asks: the volume chart (which also gives the grid its count), then the
+        // first page of the grid
+        new Timed("Requests: chart + first page, 24 h", "raw", SEARCH_TARGET_MS,
+            () -> search(requests, last24h, BucketSize.HOUR, RequestSort.NEWEST_FIRST)),
+        new Timed("Search: text in prompt/completion, 7 days", "raw", SEARCH_TARGET_MS,
+            () -> search(requests, text7d, BucketSize.HOUR, RequestSort.NEWEST_FIRST)),
+        new Timed("Search: model+error+latency≥5s, slowest first, 7 days", "raw", SEARCH_TARGET_MS,
+            () -> search(requests, slow7d, BucketSize.HOUR, new RequestSort(RequestSort.Column.DURATION, true))),
         new Timed("Request detail by id", "raw", SEARCH_TARGET_MS, () -> requests.detail(sample[0], Long.parseLong(sample[1]))),
         new Timed("Experiments: variants of one, 7 days", "raw", SEARCH_TARGET_MS,
             () -> experiments.variants(Experiment.Kind.EXPERIMENT, "support-prompt-v3", week, end)));
+  }
+
+  private static void search(RequestQueries requests, RequestFilter filter, BucketSize size, RequestSort sort) {
+    List<VolumeBucket> volume = requests.volume(filter, size);
+    requests.page(filter, sort, 0, 50, volume, size);
   }
 
   private static Result time(Timed t, int runs) {
@@ -176,8 +177,9 @@ public final class DashboardBench {
   }
 
   private static void migrate(ClickHouseHttp ch) {
-    ch.query(Migrations.TRACKING_DDL);
+    // the first migration creates the database; the tracking table lives in it, so it comes after
     Migrations.all().forEach(m -> m.statements().forEach(ch::query));
+    ch.query(Migrations.TRACKING_DDL);
   }
 
   private static long tableRows(ClickHouseHttp ch) {

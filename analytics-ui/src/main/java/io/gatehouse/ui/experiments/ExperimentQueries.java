@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Experiments, prompt versions and per-variant samples, from the raw events (read with FINAL, so a
- * re-delivered event counts once) joined with the latest scored feedback per request. Column names
+ * Experiments, prompt versions and per-variant samples, from the raw events (read without
+ * FINAL, like the Requests page: ingest writes each event once) joined with the latest scored feedback per request. Column names
  * come from {@link Experiment.Kind}; user input enters only through {@link SqlLiteral}. Thread-safe.
  */
 public final class ExperimentQueries {
@@ -34,7 +34,7 @@ public final class ExperimentQueries {
     List<Experiment> out = new ArrayList<>();
     for (Experiment.Kind kind : Experiment.Kind.values()) {
       String sql = "SELECT " + kind.nameColumn + " AS name, groupUniqArray(" + kind.variantColumn + ") AS variants,"
-          + " count() AS requests FROM " + EVENTS + " FINAL WHERE " + range(from, to) + " AND " + kind.nameColumn + " != ''"
+          + " count() AS requests FROM " + EVENTS + " WHERE " + range(from, to) + " AND " + kind.nameColumn + " != ''"
           + " GROUP BY name ORDER BY requests DESC, name FORMAT JSONEachRow";
       out.addAll(clickHouse.select(sql, r -> {
         List<String> variants = new ArrayList<>();
@@ -57,7 +57,7 @@ public final class ExperimentQueries {
         + " avg(ifNull(input_tokens, 0) + ifNull(output_tokens, 0)) AS tok_mean,"
         + " varSamp(ifNull(input_tokens, 0) + ifNull(output_tokens, 0)) AS tok_var,"
         + " sum(toUInt64(status >= 400 OR error_class != '')) AS errors"
-        + " FROM " + EVENTS + " FINAL WHERE " + where + " GROUP BY v ORDER BY v FORMAT JSONEachRow";
+        + " FROM " + EVENTS + " WHERE " + where + " GROUP BY v ORDER BY v FORMAT JSONEachRow";
     Map<String, Sample> feedback = feedback(kind, where);
     Map<String, VariantStats> out = new LinkedHashMap<>();
     for (JsonNode r : clickHouse.select(sql, r -> r)) {
@@ -77,7 +77,7 @@ public final class ExperimentQueries {
     String sql = "SELECT v, count() AS n, avg(latest) AS mean, varSamp(latest) AS var FROM ("
         + " SELECT event_id, argMax(assumeNotNull(score), ts) AS latest FROM " + FEEDBACK + " FINAL"
         + " WHERE isNotNull(score) GROUP BY event_id)"
-        + " ANY INNER JOIN (SELECT event_id, " + kind.variantColumn + " AS v FROM " + EVENTS + " FINAL WHERE "
+        + " ANY INNER JOIN (SELECT event_id, " + kind.variantColumn + " AS v FROM " + EVENTS + " WHERE "
         + eventsWhere + ") USING event_id GROUP BY v FORMAT JSONEachRow";
     Map<String, Sample> out = new HashMap<>();
     for (JsonNode r : clickHouse.select(sql, r -> r)) {

@@ -14,8 +14,10 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Every query of the Requests page. Reads {@code gatehouse.events} with {@code FINAL}, because the
- * table is a ReplacingMergeTree and a re-delivered event must not show twice. SQL that runs on
+ * Every query of the Requests page. Reads {@code gatehouse.events} without {@code FINAL}: ingest
+ * checks each batch's event ids before inserting, so a re-delivered event is one row (the rollups'
+ * materialized views count on the same thing), and {@code FINAL} made every search merge the table's
+ * sorting key on one thread (19 s instead of 6.8 s for a 7-day text search over 10M events on 18.16). SQL that runs on
  * ClickHouse 18.16 and current servers; user input enters only through {@link SqlLiteral}.
  * Thread-safe; throws {@link io.gatehouse.ui.clickhouse.ClickHouseException} when ClickHouse cannot answer.
  */
@@ -39,7 +41,7 @@ public final class RequestQueries {
   }
 
   public long count(RequestFilter filter) {
-    String sql = "SELECT count() AS n FROM " + TABLE + " FINAL WHERE " + where(filter) + " FORMAT JSONEachRow";
+    String sql = "SELECT count() AS n FROM " + TABLE + " WHERE " + where(filter) + " FORMAT JSONEachRow";
     List<Long> rows = clickHouse.select(sql, row -> row.get("n").asLong());
     return rows.isEmpty() ? 0 : rows.get(0);
   }
@@ -55,11 +57,26 @@ public final class RequestQueries {
     String sql = "SELECT toString(event_id) AS event_id, toUInt32(ts) AS ts, user, team, feature, model, provider,"
         + " input_tokens, output_tokens, cost_usd, duration_ms, ttft_ms, stream, status, error_class,"
         + " substringUTF8(error_message, 1, " + ERROR_MESSAGE_CHARS + ") AS error_message"
-        + " FROM " + TABLE + " FINAL WHERE " + where(filter)
+        + " FROM " + TABLE + " WHERE " + where(filter)
         + " ORDER BY " + sort.orderBy()
         + " LIMIT " + SqlLiteral.integer(offset) + ", " + SqlLiteral.integer(limit)
         + " FORMAT JSONEachRow";
     return clickHouse.select(sql, RequestQueries::row);
+  }
+
+  /**
+   * Like {@link #page(RequestFilter, RequestSort, int, int)}, but a page in time order reads only the
+   * time range that holds it, found in {@code volume} (this filter's {@link #volume} buckets). Other
+   * orders read the whole range.
+   */
+  public List<RequestRow> page(RequestFilter filter, RequestSort sort, int offset, int limit,
+      List<VolumeBucket> volume, BucketSize size) {
+    if (sort.column() != RequestSort.Column.TIME || limit <= 0 || offset < 0) {
+      return page(filter, sort, offset, limit);
+    }
+    return PageWindow.of(filter, volume, size, sort.descending(), offset, limit)
+        .map(w -> page(w.filter(), sort, w.offset(), limit))
+        .orElse(List.of());
   }
 
   /**
@@ -69,7 +86,7 @@ public final class RequestQueries {
   public List<VolumeBucket> volume(RequestFilter filter, BucketSize size) {
     String sql = "SELECT toUInt32(" + size.sqlFunction() + "(ts)) AS bucket, count() AS requests,"
         + " countIf" + IS_ERROR + " AS errors"
-        + " FROM " + TABLE + " FINAL WHERE " + where(filter)
+        + " FROM " + TABLE + " WHERE " + where(filter)
         + " GROUP BY bucket ORDER BY bucket FORMAT JSONEachRow";
     Map<Instant, VolumeBucket> found = new HashMap<>();
     for (VolumeBucket b : clickHouse.select(sql, RequestQueries::bucket)) {

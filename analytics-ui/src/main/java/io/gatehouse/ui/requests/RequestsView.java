@@ -79,6 +79,7 @@ public class RequestsView extends Div implements BeforeEnterObserver {
 
   /** Read by the grid's callbacks; replaced (never mutated) on every refresh, on the UI thread. */
   private RequestFilter filter;
+  private volatile Volume volume;
   private Registration pollRegistration;
 
   public RequestsView() {
@@ -288,8 +289,10 @@ public class RequestsView extends Div implements BeforeEnterObserver {
     filter = RequestFilter.last(selected, clock.instant(), search.getValue(), criteria());
     chartTitle.setText("Requests " + selected.bucketSize().label());
     updated.setText("Auto-refresh · updated " + RequestFormat.timeOfDay(clock.instant()) + " UTC");
+    volume = null;
     try {
       List<VolumeBucket> buckets = queries.volume(filter, selected.bucketSize());
+      volume = new Volume(filter, buckets, selected.bucketSize());
       chart.setOption(VolumeChartOption.of(buckets, selected));
       long total = buckets.stream().mapToLong(VolumeBucket::requests).sum();
       long errors = buckets.stream().mapToLong(VolumeBucket::errors).sum();
@@ -308,7 +311,10 @@ public class RequestsView extends Div implements BeforeEnterObserver {
     int limit = query.getLimit();
     RequestSort sort = sortOf(query.getSortOrders());
     try {
-      return queries.page(filter, sort, offset, limit).stream();
+      Volume v = volume;
+      return (v != null && v.filter().equals(filter)
+          ? queries.page(filter, sort, offset, limit, v.buckets(), v.size())
+          : queries.page(filter, sort, offset, limit)).stream();
     } catch (ClickHouseException e) {
       showUnavailable(e);
       return Stream.empty();
@@ -317,12 +323,19 @@ public class RequestsView extends Div implements BeforeEnterObserver {
 
   private int count(Query<RequestRow, Void> query) {
     try {
-      return (int) Math.min(Integer.MAX_VALUE, queries.count(filter));
+      Volume v = volume;
+      long total = v != null && v.filter().equals(filter)
+          ? v.buckets().stream().mapToLong(VolumeBucket::requests).sum() // the chart just counted them
+          : queries.count(filter);
+      return (int) Math.min(Integer.MAX_VALUE, total);
     } catch (ClickHouseException e) {
       showUnavailable(e);
       return 0;
     }
   }
+
+  /** The volume chart's buckets and the filter they count: the grid's count and page windows reuse them. */
+  private record Volume(RequestFilter filter, List<VolumeBucket> buckets, BucketSize size) {}
 
   /** The grid's sort order, mapped through the whitelist in {@link RequestSort.Column}. */
   static RequestSort sortOf(List<QuerySortOrder> orders) {

@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * else {@code gatehouse.rollup_hourly} (ranges of whole hours, {@code [floorHour(from), to)}); for the
  * user dimension always {@code gatehouse.rollup_daily_user} (whole days, {@code [floorDay(from), to)},
  * so a user series is at least daily). Grouping by tag is the one exception: tags exist only in the raw events,
- * which are read with FINAL. Column names come from
+ * which are read as stored (ingest writes each event once; see RequestQueries). Column names come from
  * {@link Dimension} and {@link Bucket} (constants); user input enters only through {@link SqlLiteral}.
  * Thread-safe; throws {@link io.gatehouse.schemas.clickhouse.ClickHouseException} when ClickHouse cannot answer.
  */
@@ -77,7 +77,7 @@ public final class RollupQueries {
   public List<Stats> groups(Dimension by, Instant from, Instant to, int limit, boolean latency) {
     String sql;
     if (by == Dimension.TAG) {
-      sql = "SELECT " + TAG_KEY + " AS key, " + RAW_STATS + " FROM " + EVENTS + " FINAL ARRAY JOIN tags"
+      sql = "SELECT " + TAG_KEY + " AS key, " + RAW_STATS + " FROM " + EVENTS + " ARRAY JOIN tags"
           + " WHERE " + raw(from, to) + " GROUP BY key";
     } else if (by == Dimension.USER) {
       sql = "SELECT user AS key, " + stats(latency) + " FROM " + USER_ROLLUP + " WHERE " + days(from, to) + " GROUP BY key";
@@ -98,7 +98,7 @@ public final class RollupQueries {
     String sql;
     if (by == Dimension.TAG) {
       sql = "SELECT toUInt32(" + bucket.sql("ts") + ") AS bucket, " + TAG_KEY + " AS key, sum(ifNull(cost_usd, 0.)) AS cost_usd"
-          + " FROM " + EVENTS + " FINAL ARRAY JOIN tags WHERE " + raw(from, to);
+          + " FROM " + EVENTS + " ARRAY JOIN tags WHERE " + raw(from, to);
     } else if (by == Dimension.USER) {
       Bucket size = bucket == Bucket.HOUR ? Bucket.DAY : bucket;
       sql = "SELECT toUInt32(" + size.sql("day") + ") AS bucket, user AS key, sumMerge(cost_usd) AS cost_usd FROM "

@@ -51,14 +51,27 @@ class RequestQueriesTest {
   }
 
   @Test
-  void aRedeliveredEventIsShownOnce() {
-    ObjectNode e = event(day(2).plusSeconds(60), "redelivered");
-    insert(server, e);
-    insert(server, e); // a second insert (separate part) with the same event_id and ts
+  void aPageReadThroughTheVolumeWindowIsTheSamePageAsAWholeRangeRead() {
+    // 23 requests spread unevenly over 6 hours (one hour empty); every page, both ways, must match
+    Instant t = day(2);
+    int[] perHour = {4, 0, 7, 1, 6, 5};
+    for (int h = 0; h < perHour.length; h++) {
+      for (int i = 0; i < perHour[h]; i++) {
+        insert(server, event(t.plusSeconds(h * 3600L + i * 97L), "h" + h + "-" + i));
+      }
+    }
+    RequestFilter f = new RequestFilter(t.plusSeconds(1800), t.plusSeconds(6 * 3600), "");
+    List<VolumeBucket> volume = queries.volume(f, BucketSize.HOUR);
+    assertThat(volume.stream().mapToLong(VolumeBucket::requests).sum()).isEqualTo(queries.count(f));
 
-    assertThat(queries.count(wholeDay(day(2)))).isEqualTo(1);
-    assertThat(queries.page(wholeDay(day(2)), RequestSort.NEWEST_FIRST, 0, 10)).hasSize(1);
-    assertThat(queries.volume(wholeDay(day(2)), BucketSize.HOUR).get(0).requests()).isEqualTo(1);
+    for (RequestSort sort : List.of(RequestSort.NEWEST_FIRST, new RequestSort(RequestSort.Column.TIME, false))) {
+      for (int offset = 0; offset <= 22; offset += 3) {
+        assertThat(queries.page(f, sort, offset, 5, volume, BucketSize.HOUR))
+            .as("%s offset %d", sort, offset)
+            .isEqualTo(queries.page(f, sort, offset, 5));
+      }
+      assertThat(queries.page(f, sort, 40, 5, volume, BucketSize.HOUR)).isEmpty();
+    }
   }
 
   @Test
