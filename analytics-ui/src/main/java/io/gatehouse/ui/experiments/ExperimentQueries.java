@@ -34,7 +34,7 @@ public final class ExperimentQueries {
     List<Experiment> out = new ArrayList<>();
     for (Experiment.Kind kind : Experiment.Kind.values()) {
       String sql = "SELECT " + kind.nameColumn + " AS name, groupUniqArray(" + kind.variantColumn + ") AS variants,"
-          + " count() AS requests FROM " + EVENTS + " WHERE " + range(from, to) + " AND " + kind.nameColumn + " != ''"
+          + " count() AS requests FROM " + EVENTS + " PREWHERE " + range(from, to) + " AND " + kind.nameColumn + " != ''"
           + " GROUP BY name ORDER BY requests DESC, name FORMAT JSONEachRow";
       out.addAll(clickHouse.select(sql, r -> {
         List<String> variants = new ArrayList<>();
@@ -57,7 +57,7 @@ public final class ExperimentQueries {
         + " avg(ifNull(input_tokens, 0) + ifNull(output_tokens, 0)) AS tok_mean,"
         + " varSamp(ifNull(input_tokens, 0) + ifNull(output_tokens, 0)) AS tok_var,"
         + " sum(toUInt64(status >= 400 OR error_class != '')) AS errors"
-        + " FROM " + EVENTS + " WHERE " + where + " GROUP BY v ORDER BY v FORMAT JSONEachRow";
+        + " FROM " + EVENTS + " PREWHERE " + where + " GROUP BY v ORDER BY v FORMAT JSONEachRow";
     Map<String, Sample> feedback = feedback(kind, where);
     Map<String, VariantStats> out = new LinkedHashMap<>();
     for (JsonNode r : clickHouse.select(sql, r -> r)) {
@@ -74,11 +74,13 @@ public final class ExperimentQueries {
 
   /** Scores per variant: the latest score each request got (a user may re-rate). */
   private Map<String, Sample> feedback(Experiment.Kind kind, String eventsWhere) {
+    // the rated requests are few: the events side keeps only those (IN), and the joined (right) side
+    // is the small per-request score table, not the experiment's whole traffic
     String sql = "SELECT v, count() AS n, avg(latest) AS mean, varSamp(latest) AS var FROM ("
-        + " SELECT event_id, argMax(assumeNotNull(score), ts) AS latest FROM " + FEEDBACK + " FINAL"
-        + " WHERE isNotNull(score) GROUP BY event_id)"
-        + " ANY INNER JOIN (SELECT event_id, " + kind.variantColumn + " AS v FROM " + EVENTS + " WHERE "
-        + eventsWhere + ") USING event_id GROUP BY v FORMAT JSONEachRow";
+        + " SELECT event_id, " + kind.variantColumn + " AS v FROM " + EVENTS + " PREWHERE " + eventsWhere
+        + " AND event_id IN (SELECT event_id FROM " + FEEDBACK + " WHERE isNotNull(score)))"
+        + " ANY INNER JOIN (SELECT event_id, argMax(assumeNotNull(score), ts) AS latest FROM " + FEEDBACK + " FINAL"
+        + " WHERE isNotNull(score) GROUP BY event_id) USING event_id GROUP BY v FORMAT JSONEachRow";
     Map<String, Sample> out = new HashMap<>();
     for (JsonNode r : clickHouse.select(sql, r -> r)) {
       long n = r.get("n").asLong();

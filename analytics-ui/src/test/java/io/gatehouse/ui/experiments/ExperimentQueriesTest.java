@@ -71,11 +71,12 @@ class ExperimentQueriesTest {
   }
 
   @Test
-  void aRedeliveredEventAndARepeatedRatingCountOnce() {
+  void aRequestRatedTwiceCountsOnceWithItsLatestScore() {
+    // (a re-delivered event is one row already: ingest checks event ids before it inserts)
     Instant t = day(3).plusSeconds(60);
     var e = event(t, "a").put("experiment", "exp-dup").put("variant", "a").put("cost_usd", 2.0);
     insert(server, e);
-    insert(server, e);
+    insert(server, event(t, "b").put("experiment", "exp-dup").put("variant", "a").put("cost_usd", 1.0)); // not rated
     String id = e.get("event_id").asText();
     server.query("INSERT INTO gatehouse.feedback (feedback_id, event_id, ts, score) VALUES"
         + " ('00000000-0000-0000-0000-000000000001', '" + id + "', '2023-06-04 00:02:00', 1),"
@@ -83,7 +84,7 @@ class ExperimentQueriesTest {
 
     VariantStats a = queries.variants(Experiment.Kind.EXPERIMENT, "exp-dup", day(3), day(4)).get(0);
 
-    assertThat(a.requests()).isEqualTo(1);
+    assertThat(a.requests()).isEqualTo(2);
     assertThat(a.feedback().n()).isEqualTo(1);
     assertThat(a.feedback().mean()).isEqualTo(5.0);
   }
