@@ -6,9 +6,10 @@ import java.nio.charset.StandardCharsets;
  * Chat completion request bodies of three realistic sizes, shared by the benchmarks that work on a
  * request (parse, cache key, routing facts, the event's prompt):
  * <ul>
- *   <li>{@code short}: one user question, what an unchanged SDK sends (~130 B);
- *   <li>{@code faq}: a ~1 KB system prompt, a question, sampling parameters and a {@code user} (~1.2 KB);
- *   <li>{@code chat}: a conversation of 9 turns (5 user, 4 assistant) after the same system prompt, with a tool definition (~3.5 KB).
+ *   <li>{@code short}: one user question, what an unchanged SDK sends (106 B);
+ *   <li>{@code faq}: a ~0.6 KB system prompt, a question with an e-mail address, sampling parameters and a
+ *       {@code user} (752 B);
+ *   <li>{@code chat}: a conversation of 9 turns (5 user, 4 assistant) after the same system prompt, with a tool definition (2,225 B).
  * </ul>
  */
 public final class ChatRequests {
