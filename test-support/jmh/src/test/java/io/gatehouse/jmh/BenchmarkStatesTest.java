@@ -12,6 +12,7 @@ import io.gatehouse.schemas.GatehouseEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -106,9 +107,7 @@ class BenchmarkStatesTest {
     RoutingBench bench = bench(scenario);
     RouteTable.Route route = (RouteTable.Route) bench.factsAndResolve();
     assertThat(route.experiment()).isNull();
-    StringBuilder s = new StringBuilder(route.route()).append(":");
-    route.targets().forEach(t -> s.append(s.charAt(s.length() - 1) == ':' ? " " : ", ").append(t.id()));
-    return s.toString();
+    return route.route() + ": " + route.targets().stream().map(RouteTable.Target::id).collect(Collectors.joining(", "));
   }
 
   private static RoutingBench bench(String scenario) throws Exception {
