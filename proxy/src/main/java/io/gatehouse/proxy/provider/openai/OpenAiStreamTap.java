@@ -206,21 +206,37 @@ public final class OpenAiStreamTap implements ChatStream {
     return true;
   }
 
-  /** The joined {@code data:} lines of an event, or null when it has none. */
+  /**
+   * The joined {@code data:} lines of an event, or null when it has none. Lines end with LF or CRLF. Scans
+   * the bytes in place and decodes only the values: this runs for every chunk of every stream.
+   */
   private String dataOf(int from, int to) {
-    String event = new String(pending, from, to - from, StandardCharsets.UTF_8);
-    StringBuilder data = null;
-    for (String line : event.split("\r?\n")) {
-      if (line.startsWith("data:")) {
-        String value = line.length() > 5 && line.charAt(5) == ' ' ? line.substring(6) : line.substring(5);
+    String data = null;
+    StringBuilder joined = null; // only for the rare event of several data lines
+    int lineStart = from;
+    while (lineStart < to) {
+      int lineEnd = lineStart;
+      while (lineEnd < to && pending[lineEnd] != '\n') {
+        lineEnd++;
+      }
+      int end = lineEnd > lineStart && pending[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+      if (isDataLine(lineStart, end)) {
+        int valueStart = lineStart + 5 < end && pending[lineStart + 5] == ' ' ? lineStart + 6 : lineStart + 5;
+        String value = new String(pending, valueStart, end - valueStart, StandardCharsets.UTF_8);
         if (data == null) {
-          data = new StringBuilder(value);
+          data = value;
         } else {
-          data.append('\n').append(value);
+          joined = (joined == null ? new StringBuilder(data) : joined).append('\n').append(value);
         }
       }
+      lineStart = lineEnd + 1;
     }
-    return data == null ? null : data.toString();
+    return joined != null ? joined.toString() : data;
+  }
+
+  private boolean isDataLine(int from, int to) {
+    return to - from >= 5 && pending[from] == 'd' && pending[from + 1] == 'a' && pending[from + 2] == 't'
+        && pending[from + 3] == 'a' && pending[from + 4] == ':';
   }
 
   private void ensureCapacity(int needed) {

@@ -88,6 +88,18 @@ class OpenAiStreamTapTest {
   }
 
   @Test
+  void readsAnEventWhoseJsonSpansSeveralDataLines() {
+    OpenAiStreamTap tap = new OpenAiStreamTap(false);
+    String split = "event: chunk\r\ndata:{\"model\":\"gpt-4o-2024\",\r\ndata: \"choices\":[{\"index\":0,\"delta\":"
+        + "{\"content\":\"Héllo\"},\r\ndata:\"finish_reason\":\"stop\"}]}\r\n\r\n";
+    assertThat(StandardCharsets.UTF_8.decode(tap.feed(utf8(split))).toString()).isEqualTo(split);
+    assertThat(tap.completion()).isEqualTo("Héllo");
+    assertThat(tap.finishReason()).isEqualTo("stop");
+    assertThat(tap.model()).isEqualTo("gpt-4o-2024");
+    assertThat(tap.errorMessage()).isNull();
+  }
+
+  @Test
   void incompleteTailIsReturnedAsRemainder() {
     OpenAiStreamTap tap = new OpenAiStreamTap(false);
     assertThat(tap.feed(utf8(HELLO + "data: {\"partial")).remaining()).isEqualTo(HELLO.getBytes(StandardCharsets.UTF_8).length);
