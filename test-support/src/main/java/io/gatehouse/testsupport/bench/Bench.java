@@ -103,7 +103,7 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
       description = "IO threads of the load generator (default: ${DEFAULT-VALUE}).")
   int clientThreads;
 
-  @Option(names = "--connections", defaultValue = "2000", scope = ScopeType.INHERIT,
+  @Option(names = "--connections", defaultValue = "512", scope = ScopeType.INHERIT,
       description = "Keep-alive connections the load generator may open per target (default: ${DEFAULT-VALUE}).")
   int connections;
 
@@ -264,7 +264,8 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
           Map.of("authorization", "Bearer bench-key", "x-portkey-provider", "openai",
               "x-portkey-custom-host", rig.fakeBaseUrl()), body("gpt-4o-mini", false), false);
       warmUp(List.of(direct, proxy));
-      warmUp(List.of(portkey), true);
+      // at the lowest rate: overloaded at the warm-up rate, a peer would start the rounds with a backlog
+      warmUp(List.of(portkey), rates.stream().min(Integer::compare).orElse(warmupRate));
       List<RateResult> gatehouse = new ArrayList<>();
       List<RateResult> peer = new ArrayList<>();
       for (int r : rates) {
@@ -410,6 +411,9 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
     try {
       for (PartCall part : List.<PartCall>of(this::latency, this::stream, this::peer, this::rss, this::outage)) {
         worst = Math.max(worst, part.call());
+        if (worst == 2) { // nothing to measure (no proxy jar) or the rig cannot serve another part
+          break;
+        }
       }
     } finally {
       allRunning = false;
@@ -496,6 +500,9 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
     boolean own = rig == null;
     if (own) {
       rig = new BenchRig();
+      BenchRig current = rig;
+      // Ctrl-C or SIGTERM: no broker, proxy or Portkey left behind
+      Runtime.getRuntime().addShutdownHook(new Thread(current::close, "bench-stop"));
       System.out.println("Starting the Kafka broker, the fake provider and the proxy…");
       rig.startBroker();
       rig.startFake(fakeOwnJvm, chunkDelayMs);
@@ -535,21 +542,27 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
 
   /** Unmeasured load on each target at --warmup-rate, once per run (the proxy's JIT settles meanwhile). */
   private void warmUp(List<Target> targets) throws InterruptedException {
-    warmUp(targets, false);
+    if (!warmedUp) {
+      warmUp(targets, warmupRate);
+      warmedUp = true;
+    }
   }
 
-  private void warmUp(List<Target> targets, boolean always) throws InterruptedException {
-    if (warmedUp && !always) {
-      return;
-    }
+  /**
+   * Ramps each target up to {@code warmRate} in four equal steps (⅛, ¼, ½, 1 of it): cold, a JVM at
+   * the full rate at once falls behind, opens ever more connections and never catches up.
+   */
+  private void warmUp(List<Target> targets, int warmRate) throws InterruptedException {
     for (Target t : targets) {
-      System.out.printf("Warming up %s: %d s at %d req/s…%n", t.name(), warmupSeconds, warmupRate);
-      PhaseResult r = load.run(t, warmupRate, warmupSeconds, 0);
-      System.out.printf("  %s warm-up: p50 %.3f ms, p99 %.3f ms, %d errors%s%n", t.name(),
-          r.latency().getValueAtPercentile(50) / 1000.0, r.latency().getValueAtPercentile(99) / 1000.0, r.errors(),
-          r.errors() > 0 ? " (first: " + r.firstError() + ")" : "");
+      System.out.printf("Warming up %s: %d s ramping up to %d req/s…%n", t.name(), warmupSeconds, warmRate);
+      for (int divisor : new int[] {8, 4, 2, 1}) {
+        int stepRate = Math.max(1, warmRate / divisor);
+        PhaseResult r = load.run(t, stepRate, warmupSeconds / 4.0, 0);
+        System.out.printf("  %s warm-up at %d req/s: p50 %.3f ms, p99 %.3f ms, %d errors%s%n", t.name(), stepRate,
+            r.latency().getValueAtPercentile(50) / 1000.0, r.latency().getValueAtPercentile(99) / 1000.0,
+            r.errors(), r.errors() > 0 ? " (first: " + r.firstError() + ")" : "");
+      }
     }
-    warmedUp = warmedUp || !always;
   }
 
   private Target direct(boolean stream) {

@@ -186,10 +186,11 @@ final class BenchRig implements AutoCloseable {
     }
   }
 
+  /** Stops everything started, newest first; idempotent (also the shutdown hook's). Keeps the logs. */
   @Override
-  public void close() {
+  public synchronized void close() {
     for (int i = started.size() - 1; i >= 0; i--) {
-      Process p = started.get(i);
+      Process p = started.remove(i);
       p.destroy();
       try {
         if (!p.waitFor(20, TimeUnit.SECONDS)) {
@@ -202,6 +203,19 @@ final class BenchRig implements AutoCloseable {
     }
     if (inProcessFake != null) {
       inProcessFake.close();
+      inProcessFake = null;
+    }
+    deleteTree(work.resolve("kafka"));
+  }
+
+  private static void deleteTree(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("could not delete " + dir + ": " + e);
     }
   }
 }

@@ -3,7 +3,10 @@ package io.gatehouse.testsupport.bench;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -43,7 +46,8 @@ final class LoadGenerator implements AutoCloseable {
 
   LoadGenerator(int ioThreads, int maxConnections) {
     PoolingAsyncClientConnectionManager pool = PoolingAsyncClientConnectionManagerBuilder.create()
-        .setMaxConnTotal(maxConnections)
+        // per target; the total leaves room for every target a run alternates between
+        .setMaxConnTotal(maxConnections * 4)
         .setMaxConnPerRoute(maxConnections)
         .setDefaultConnectionConfig(ConnectionConfig.custom()
             .setConnectTimeout(Timeout.ofSeconds(2))
@@ -89,6 +93,7 @@ final class LoadGenerator implements AutoCloseable {
     byte[] body = target.body().getBytes(StandardCharsets.UTF_8);
     long total = Math.max(1, Math.round(rate * seconds));
     double intervalNanos = 1e9 / rate;
+    List<Future<Consumer>> sent = new ArrayList<>((int) Math.min(total, 1_000_000));
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
     for (long i = 0; i < total; i++) {
       long intended = start + (long) (i * intervalNanos);
@@ -98,7 +103,7 @@ final class LoadGenerator implements AutoCloseable {
       }
       pending.incrementAndGet();
       Consumer consumer = new Consumer(intended, target.stream(), firstEvent, gaps);
-      client.execute(request(target, body), consumer, new FutureCallback<Consumer>() {
+      sent.add(client.execute(request(target, body), consumer, new FutureCallback<Consumer>() {
         @Override
         public void completed(Consumer c) {
           long now = System.nanoTime();
@@ -128,17 +133,22 @@ final class LoadGenerator implements AutoCloseable {
 
         @Override
         public void cancelled() {
-          failed(new IllegalStateException("cancelled"));
+          failed(new IllegalStateException("not answered within 30 s after the last send"));
         }
-      });
+      }));
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (pending.get() > 0 && System.nanoTime() < deadline) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
     }
-    if (pending.get() > 0) { // never answered: counted as errors, not as latency
-      errors.addAndGet(pending.get());
-      firstError.compareAndSet(null, pending.get() + " not answered within 30 s after the last send");
+    if (pending.get() > 0) {
+      // never answered: counted as errors (by the callback), not as latency; cancelling frees their
+      // connections, which would otherwise starve the next phase
+      sent.forEach(f -> f.cancel(true));
+      long stuckDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (pending.get() > 0 && System.nanoTime() < stuckDeadline) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+      }
     }
     return new PhaseResult(latency.getIntervalHistogram(), firstEvent.getIntervalHistogram(),
         gaps.getIntervalHistogram(), errors.get(), responses.get(),
