@@ -111,7 +111,7 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
       description = "Where " + PORTKEY_PACKAGE + " is (or gets) installed with npm (default: ${DEFAULT-VALUE}).")
   Path portkeyDir;
 
-  @Option(names = "--peer-limits-ms", split = ",", defaultValue = "1,2,5,10,20,50", scope = ScopeType.INHERIT,
+  @Option(names = "--peer-limits-ms", split = ",", defaultValue = "1,2,5,10,20,50,100", scope = ScopeType.INHERIT,
       description = "Added-p99 levels at which the peer part compares the highest rates (default: ${DEFAULT-VALUE}).")
   List<Double> peerLimitsMs;
 
@@ -195,10 +195,7 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
       long viaProxy = load.countEvents(proxy);
       System.out.printf("stream: the fake sends %d SSE events per answer (%d content chunks, %d ms apart); "
           + "through the proxy one answer had %d%n", expected, chunks, chunkDelayMs, viaProxy);
-      System.out.printf("Stream warm-up (%d s each)…%n", Math.min(10, warmupSeconds));
-      for (Target t : List.of(direct, proxy)) {
-        load.run(t, warmupRate, Math.min(10, warmupSeconds), 0);
-      }
+      warmUp(List.of(direct, proxy), warmupRate, Math.min(10, warmupSeconds));
       long jit0 = jitCompilations();
       List<Measured[]> results = new ArrayList<>();
       for (int r : rates) {
@@ -378,15 +375,19 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
         all.add(r.latency());
         remaining -= slice;
       }
-      Rss.ofPid(pid).ifPresent(kb -> samples.add(new Rss.Sample((System.nanoTime() - t0) / 1e9, kb / 1024.0)));
       sampler.shutdownNow();
+      sampler.awaitTermination(5, TimeUnit.SECONDS);
+      double end = (System.nanoTime() - t0) / 1e9;
+      if (samples.isEmpty() || end - samples.get(samples.size() - 1).seconds() >= 1) {
+        Rss.ofPid(pid).ifPresent(kb -> samples.add(new Rss.Sample(end, kb / 1024.0)));
+      }
       double max = samples.stream().mapToDouble(Rss.Sample::mb).max().orElse(Double.NaN);
       double slope = Rss.slopeMbPerMinute(samples);
       Rss.Sample first = samples.get(0);
       Rss.Sample last = samples.get(samples.size() - 1);
       // the trend after the first minute (heap growing to its working size is not a leak)
       List<Rss.Sample> settled = samples.stream().filter(s -> s.seconds() >= 60).toList();
-      double settledSlope = Rss.slopeMbPerMinute(settled);
+      double settledSlope = settled.size() < 3 ? Double.NaN : Rss.slopeMbPerMinute(settled);
       StringBuilder md = new StringBuilder(BenchmarksFile.preamble(command, load0));
       md.append(String.format("%nThe proxy (JVM flags as `./gatehouse up` starts it: `%s`; Kafka logging on) at %d "
           + "req/s non-streaming for %.1f min after the warm-up; `VmRSS` from `/proc/PID/status` every 10 s. %,d "
@@ -553,14 +554,20 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
    * the full rate at once falls behind, opens ever more connections and never catches up.
    */
   private void warmUp(List<Target> targets, int warmRate) throws InterruptedException {
+    warmUp(targets, warmRate, warmupSeconds);
+  }
+
+  /** The proxy's JIT compilations are printed after each step: when they stop growing, the warm-up was long enough. */
+  private void warmUp(List<Target> targets, int warmRate, int warmSeconds) throws InterruptedException {
     for (Target t : targets) {
-      System.out.printf("Warming up %s: %d s ramping up to %d req/s…%n", t.name(), warmupSeconds, warmRate);
+      System.out.printf("Warming up %s: %d s ramping up to %d req/s…%n", t.name(), warmSeconds, warmRate);
       for (int divisor : new int[] {8, 4, 2, 1}) {
         int stepRate = Math.max(1, warmRate / divisor);
-        PhaseResult r = load.run(t, stepRate, warmupSeconds / 4.0, 0);
-        System.out.printf("  %s warm-up at %d req/s: p50 %.3f ms, p99 %.3f ms, %d errors%s%n", t.name(), stepRate,
+        PhaseResult r = load.run(t, stepRate, warmSeconds / 4.0, 0);
+        System.out.printf("  %s warm-up at %d req/s: p50 %.3f ms, p99 %.3f ms, %d errors%s%s%n", t.name(), stepRate,
             r.latency().getValueAtPercentile(50) / 1000.0, r.latency().getValueAtPercentile(99) / 1000.0,
-            r.errors(), r.errors() > 0 ? " (first: " + r.firstError() + ")" : "");
+            r.errors(), r.errors() > 0 ? " (first: " + r.firstError() + ")" : "",
+            t.name().equals("gatehouse") ? "; proxy JIT compilations so far: " + jitCompilations() : "");
       }
     }
   }
