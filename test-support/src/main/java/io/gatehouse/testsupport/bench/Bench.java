@@ -95,6 +95,11 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
       description = "Proxy jar to run (default: ${DEFAULT-VALUE}).")
   Path proxyJar;
 
+  @Option(names = "--proxy-java-option", scope = ScopeType.INHERIT,
+      description = "An extra JVM option for the proxy, for profiling (e.g. -XX:StartFlightRecording=filename=p.jfr); "
+          + "repeatable. Numbers taken with one are not the launcher's.")
+  List<String> proxyJavaOptions = new ArrayList<>();
+
   @Option(names = "--fake-own-jvm", scope = ScopeType.INHERIT,
       description = "Run the fake provider in a JVM of its own instead of the load generator's.")
   boolean fakeOwnJvm;
@@ -507,7 +512,7 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
       System.out.println("Starting the Kafka broker, the fake provider and the proxy…");
       rig.startBroker();
       rig.startFake(fakeOwnJvm, chunkDelayMs);
-      rig.startProxy(proxyJar, proxyYaml);
+      rig.startProxy(proxyJar, proxyYaml, proxyJavaOptions);
       load = new LoadGenerator(clientThreads, connections);
       for (Target t : List.of(direct(false), proxy(false))) {
         String answer = load.probe(t);

@@ -83,8 +83,8 @@ final class BenchRig implements AutoCloseable {
     return "http://127.0.0.1:" + fakePort + "/v1";
   }
 
-  /** Starts the proxy from its jar with the launcher's JVM flags, pointed at the fake and the broker. */
-  void startProxy(Path jar, String extraYaml) throws IOException, InterruptedException {
+  /** Starts the proxy from its jar with the launcher's JVM flags (then {@code extraJvmOptions}), pointed at the fake and the broker. */
+  void startProxy(Path jar, String extraYaml, List<String> extraJvmOptions) throws IOException, InterruptedException {
     proxyPort = freePort();
     Path config = work.resolve("proxy.yaml");
     Files.writeString(config,
@@ -92,6 +92,7 @@ final class BenchRig implements AutoCloseable {
             + "    keys: [\"bench-key\"]\n" + extraYaml.replace("\\n", "\n") + "\n");
     List<String> cmd = new ArrayList<>(List.of(javaBinary()));
     cmd.addAll(PROXY_JVM_FLAGS);
+    cmd.addAll(extraJvmOptions);
     cmd.addAll(List.of("-jar", jar.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("GATEHOUSE_PORT", Integer.toString(proxyPort));
