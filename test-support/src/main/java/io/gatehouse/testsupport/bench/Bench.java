@@ -276,6 +276,7 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
         gatehouse.add(m.get(proxy.name()).rateResult(r));
         peer.add(m.get(portkey.name()).rateResult(r));
       }
+      rig.stopPortkey();
       StringBuilder md = new StringBuilder(BenchmarksFile.preamble(command, load0));
       md.append(String.format("%nThe non-streaming workload of the latency part, in the same rounds, to the same fake "
           + "provider: direct, through Gatehouse (Kafka logging on) and through the Portkey open-source gateway "

@@ -29,6 +29,7 @@ final class BenchRig implements AutoCloseable {
   private FakeOpenAiProvider inProcessFake;
   private int fakePort;
   private Process proxy;
+  private Process portkey;
   private int proxyPort;
   private String kafkaBootstrap;
 
@@ -115,10 +116,20 @@ final class BenchRig implements AutoCloseable {
   /** Starts the Portkey gateway ({@code node build/start-server.js --port=N --headless}); returns its port. */
   int startPortkey(Path gatewayDir) throws IOException, InterruptedException {
     int port = freePort();
-    Process node = start("portkey", new ProcessBuilder("node",
+    portkey = start("portkey", new ProcessBuilder("node",
         gatewayDir.resolve("build/start-server.js").toString(), "--port=" + port, "--headless"));
-    waitForPort("the Portkey gateway", node, port, 60);
+    waitForPort("the Portkey gateway", portkey, port, 60);
     return port;
+  }
+
+  /** Stops the Portkey gateway, so that it does not idle through the parts after the peer's. */
+  synchronized void stopPortkey() throws InterruptedException {
+    if (portkey != null) {
+      started.remove(portkey);
+      portkey.destroy();
+      portkey.waitFor(20, TimeUnit.SECONDS);
+      portkey = null;
+    }
   }
 
   /** Runs a command to its end (e.g. npm install) with its output in a log file; returns its exit code. */
