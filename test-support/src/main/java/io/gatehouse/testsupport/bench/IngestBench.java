@@ -238,28 +238,43 @@ public final class IngestBench implements Callable<Integer> {
     long lastPrintRows = 0;
     double ingestCpu0 = cpuSeconds(ingest.pid());
     double chCpu0 = clickHousePid == null ? Double.NaN : cpuSeconds(clickHousePid);
+    double benchCpu0 = cpuSeconds(ProcessHandle.current().pid());
+    long rowsAtFirst = 0;
+    double ingestCpuFirst = 0;
+    double chCpuFirst = 0;
     while (true) {
       long now = System.nanoTime();
       long rows = tableRows();
       if (rows > 0 && first == 0) {
+        // from here on: steady state (JVM start, JIT warm-up and migrations left out of the per-row cost)
         first = now;
+        rowsAtFirst = rows;
+        ingestCpuFirst = cpuSeconds(ingest.pid());
+        chCpuFirst = clickHousePid == null ? Double.NaN : cpuSeconds(clickHousePid);
       }
       if (rows >= events) {
         double fromFirst = seconds(now - first);
         double fromLaunch = seconds(now - launched);
-        double ingestCpu = cpuSeconds(ingest.pid()) - ingestCpu0;
-        double chCpu = clickHousePid == null ? Double.NaN : cpuSeconds(clickHousePid) - chCpu0;
+        double ingestCpuNow = cpuSeconds(ingest.pid());
+        double chCpuNow = clickHousePid == null ? Double.NaN : cpuSeconds(clickHousePid);
+        double ingestCpu = ingestCpuNow - ingestCpu0;
+        double chCpu = chCpuNow - chCpu0;
+        long steadyRows = events - rowsAtFirst;
         long count = Long.parseLong(clickHouse.query("SELECT count() FROM gatehouse.events FORMAT TabSeparated").strip());
         long distinct = Long.parseLong(
             clickHouse.query("SELECT uniqExact(event_id) FROM gatehouse.events FORMAT TabSeparated").strip());
-        Throughput t = new Throughput(events / fromFirst, events / fromLaunch, fromFirst, fromLaunch, count, distinct,
-            ingestCpu, chCpu, events);
+        Throughput t = new Throughput(steadyRows / fromFirst, events / fromLaunch, fromFirst, fromLaunch, count,
+            distinct, ingestCpu, chCpu, (ingestCpuNow - ingestCpuFirst) * 1e6 / steadyRows,
+            (chCpuNow - chCpuFirst) * 1e6 / steadyRows, events);
         System.out.printf("All %,d rows in ClickHouse: %.1f s from the first row (%,.0f rows/s), %.1f s from ingest "
             + "launch (%,.0f rows/s); count() = %,d, distinct event_id = %,d%s%n", events, fromFirst, t.rowsPerSecond(),
             fromLaunch, t.rowsPerSecondFromLaunch(), count, distinct, t.countOk() ? "" : "  MISMATCH");
-        System.out.printf("CPU during the run: ingest %.1f s (%.2f cores)%s%n", ingestCpu, ingestCpu / fromLaunch,
-            Double.isNaN(chCpu) ? "" : String.format(Locale.ROOT, ", ClickHouse %.1f s (%.2f cores)", chCpu,
-                chCpu / fromLaunch));
+        System.out.printf("CPU during the run: ingest %.1f s (%.2f cores)%s; this JVM (Kafka broker, polls) %.1f s%n",
+            ingestCpu, ingestCpu / fromLaunch, Double.isNaN(chCpu) ? "" : String.format(Locale.ROOT,
+                ", ClickHouse %.1f s (%.2f cores)", chCpu, chCpu / fromLaunch),
+            cpuSeconds(ProcessHandle.current().pid()) - benchCpu0);
+        System.out.printf("CPU seconds per 1M rows after the first row: ingest %.1f, ClickHouse %.1f%n",
+            t.ingestCpuPerMillion(), t.clickHouseCpuPerMillion());
         return t;
       }
       if (!ingest.isAlive()) {
@@ -387,6 +402,14 @@ public final class IngestBench implements Callable<Integer> {
     sb.append(String.format(Locale.ROOT, "| CPU used: ingest / ClickHouse | %.2f / %s cores | | |%n",
         t.ingestCpuSeconds() / t.secondsFromLaunch(), Double.isNaN(t.clickHouseCpuSeconds()) ? "?"
             : String.format(Locale.ROOT, "%.2f", t.clickHouseCpuSeconds() / t.secondsFromLaunch())));
+    sb.append(String.format(Locale.ROOT, "| CPU seconds per 1M rows (after the first row): ingest / ClickHouse | "
+            + "%.1f / %s | | |%n", t.ingestCpuPerMillion(), Double.isNaN(t.clickHouseCpuPerMillion()) ? "?"
+            : String.format(Locale.ROOT, "%.1f", t.clickHouseCpuPerMillion())));
+    if (!Double.isNaN(t.clickHouseCpuSeconds())) {
+      // what the machine's cores would sustain if nothing but ingest and ClickHouse ran on them
+      sb.append(String.format(Locale.ROOT, "| CPU-bound ceiling on %d dedicated cores | %,.0f rows/s | ≥ 80,000 | %s |%n",
+          Runtime.getRuntime().availableProcessors(), ceiling(t), ceiling(t) >= 80_000 ? "ok" : "under"));
+    }
     sb.append(String.format(Locale.ROOT, "| Freshness p50 | %,d ms | | |%n", f.p50()));
     sb.append(String.format(Locale.ROOT, "| Freshness p95 | %,d ms | ≤ 5,000 | %s |%n", f.p95(),
         f.p95() <= 5_000 && f.missing() == 0 ? "ok" : "over"));
@@ -401,6 +424,11 @@ public final class IngestBench implements Callable<Integer> {
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), f.pollMs(), f.meanPollMs(),
         f.pollMs() + f.meanPollMs()));
     return sb.toString();
+  }
+
+  /** Rows/s if ingest and ClickHouse had every core to themselves and used them all. */
+  private static double ceiling(Throughput t) {
+    return 1e6 * Runtime.getRuntime().availableProcessors() / (t.ingestCpuPerMillion() + t.clickHouseCpuPerMillion());
   }
 
   /** Replaces the "## Ingest" section (up to the next "## " heading) or appends it. */
@@ -441,9 +469,10 @@ public final class IngestBench implements Callable<Integer> {
     }
   }
 
+  /** CPU seconds per million rows are counted from the first row on (start-up left out). */
   record Throughput(double rowsPerSecond, double rowsPerSecondFromLaunch, double secondsFromFirst,
       double secondsFromLaunch, long count, long distinct, double ingestCpuSeconds, double clickHouseCpuSeconds,
-      long events) {
+      double ingestCpuPerMillion, double clickHouseCpuPerMillion, long events) {
     boolean countOk() {
       return count == events && distinct == events;
     }
