@@ -219,7 +219,7 @@ public final class RowTranscoder {
     return t == JsonToken.END_OBJECT;
   }
 
-  private static final String[] ATTEMPT_STRINGS = {"provider", "deployment", "model", "failure_class"};
+  private static final String[] ATTEMPT_FIELDS = {"attempts.provider", "attempts.deployment", "attempts.model"};
 
   private boolean readAttempts(JsonParser p, JsonToken v) throws IOException {
     if (v == JsonToken.VALUE_NULL) {
@@ -372,7 +372,7 @@ public final class RowTranscoder {
 
   private void writeAttempts(JsonGenerator g) throws IOException {
     for (int k = 0; k < 3; k++) {
-      g.writeArrayFieldStart("attempts." + ATTEMPT_STRINGS[k]);
+      g.writeArrayFieldStart(ATTEMPT_FIELDS[k]);
       for (int a = 0; a < attempts; a++) {
         String s = attemptStrings.get(a)[k];
         g.writeString(s == null ? "" : s);
@@ -451,21 +451,30 @@ public final class RowTranscoder {
       switch (t) {
         case START_OBJECT -> {
           gen.writeStartObject();
+          // names seen in this object: a short list (messages have two or three keys), a set beyond that
+          String[] few = new String[4];
+          int count = 0;
           Set<String> names = null;
-          String first = null;
           JsonToken f;
           while ((f = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
-            if (first == null) {
-              first = name;
+            boolean duplicate;
+            if (names != null) {
+              duplicate = !names.add(name);
             } else {
-              if (names == null) {
-                names = new HashSet<>();
-                names.add(first);
+              duplicate = false;
+              for (int i = 0; i < count && !duplicate; i++) {
+                duplicate = few[i].equals(name);
               }
-              if (!names.add(name)) {
-                return false; // a tree keeps the last of duplicate keys: leave it to the general path
+              if (count < few.length) {
+                few[count++] = name;
+              } else {
+                names = new HashSet<>(Arrays.asList(few));
+                duplicate = !names.add(name);
               }
+            }
+            if (duplicate) {
+              return false; // a tree keeps the last of duplicate keys: leave it to the general path
             }
             gen.writeFieldName(name);
             p.nextToken();

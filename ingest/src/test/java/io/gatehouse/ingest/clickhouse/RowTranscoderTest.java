@@ -69,6 +69,8 @@ class RowTranscoderTest {
         + "\"duration_ms\":4000000000,\"extra\":[1]},{}],\"fallback_used\":true}");
     assertSameRow("{\"event_id\":\"" + ID + "\",\"ts_start_ms\":1,\"prompt\":null,\"params\":[],\"tags\":null,"
         + "\"attempts\":null,\"input_tokens\":4294967295}");
+    assertSameRow("{\"event_id\":\"" + ID + "\",\"ts_start_ms\":1,\"params\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,"
+        + "\"e\":{\"a\":1},\"f\":[{\"a\":{}}],\"g\":7}}");
   }
 
   @Test
@@ -88,6 +90,7 @@ class RowTranscoderTest {
         head + "\"attempts\":[{\"status\":2.5}]}",
         head + "\"tags\":{\"a\":\"1\",\"a\":\"2\"}}",
         head + "\"prompt\":{\"a\":1,\"a\":2}}",               // a tree keeps one of them
+        head + "\"params\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"b\":7}}",
         "{\"event_id\":\"" + ID + "\",\"ts_start_ms\":-1}",
         head + "\"user\":\"truncated")) {
       assertThat(fast.read(json.getBytes(StandardCharsets.UTF_8))).as(json).isFalse();
