@@ -19,8 +19,9 @@ import java.util.Set;
  * The fast path from event v1 JSON to its {@code JSONEachRow} row: one streaming pass over the record's
  * bytes into reusable fields, then the row written in {@link EventRow#write}'s order and form. No
  * {@code GatehouseEvent}, no {@code JsonNode} tree, no intermediate String for {@code params}/{@code prompt}.
- * It exists because the general path (databind into the record, then {@link EventRow}) was what bounded
- * ingest: ~80 % of the consumer thread's CPU (JFR, `./gatehouse bench ingest`).
+ * JSON → row is ≈ 80 % of the consumer thread's samples under {@code ./gatehouse bench ingest} (JFR);
+ * this path takes 12.8 µs per realistic event where databind into the record plus {@link EventRow} takes
+ * 15.5 (warm, one thread), and allocates no tree.
  *
  * <p>It only takes events of the plain shape the proxy and the receivers publish: every field of its
  * JSON type (strings as strings or null, whole numbers that fit, booleans as booleans), no duplicate
