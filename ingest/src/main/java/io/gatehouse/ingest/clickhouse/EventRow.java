@@ -253,7 +253,7 @@ public final class EventRow {
   }
 
   /** ClickHouse 18.16 parses only the canonical 8-4-4-4-12 hex form. */
-  private static boolean isCanonicalUuid(String s) {
+  static boolean isCanonicalUuid(String s) {
     if (s == null || s.length() != 36) {
       return false;
     }

@@ -56,14 +56,30 @@ final class Batch {
     return idSet.contains(eventId.toLowerCase(Locale.ROOT));
   }
 
+  /** Writes one row to the batch's generator. */
+  interface RowWriter {
+    void write(JsonGenerator g) throws IOException;
+  }
+
   /**
    * Appends the row of {@code event}, read from {@code source}.
    *
    * @throws IllegalArgumentException when the event cannot be a row; the batch is unchanged then
    */
   void addRow(ConsumerRecord<byte[], byte[]> source, GatehouseEvent event) {
+    addRow(source, event.eventId(), event.tsStartMs(), g -> EventRow.write(event, g));
+  }
+
+  /**
+   * Appends the row {@code writer} writes for the event {@code eventId} that started at {@code tsStartMs},
+   * read from {@code source}.
+   *
+   * @throws IllegalArgumentException when the writer refuses the event before writing anything; the batch
+   *     is unchanged then
+   */
+  void addRow(ConsumerRecord<byte[], byte[]> source, String eventId, long tsStartMs, RowWriter writer) {
     try {
-      EventRow.write(event, gen);
+      writer.write(gen);
       gen.writeRaw('\n');
       gen.flush();
     } catch (IOException e) {
@@ -75,10 +91,10 @@ final class Batch {
     }
     rowEnds[row] = out.size();
     sources.add(source);
-    String id = event.eventId().toLowerCase(Locale.ROOT);
+    String id = eventId.toLowerCase(Locale.ROOT);
     eventIds.add(id);
     idSet.add(id);
-    long second = event.tsStartMs() / 1000; // the row's ts (EventRow)
+    long second = tsStartMs / 1000; // the row's ts (EventRow)
     minTsSecond = Math.min(minTsSecond, second);
     maxTsSecond = Math.max(maxTsSecond, second);
     consumed(source);
