@@ -114,6 +114,16 @@ public record GatehouseEvent(
         cacheResult, experiment, variant, promptId, promptVersion);
   }
 
+  /** This event with other content: the request's params and prompt, the completion and the error message. */
+  public GatehouseEvent withContent(JsonNode params, JsonNode prompt, String completion, String errorMessage) {
+    return new GatehouseEvent(eventId, schemaVersion, source, tsStartMs, tsFirstTokenMs, tsEndMs, ttftMs, durationMs,
+        upstreamMs, overheadUs, endpoint, modelRequested, model, provider, deployment, stream, params, prompt,
+        promptHash, status, finishReason, completion, errorClass, errorMessage, inputTokens, outputTokens,
+        cachedInputTokens, cacheWriteTokens, reasoningTokens, costUsd, costSavedUsd, priceVersion, virtualKeyId,
+        team, user, feature, environment, tags, traceId, spanId, sessionId, route, attempts, fallbackUsed,
+        cacheResult, experiment, variant, promptId, promptVersion);
+  }
+
   /** This event with token counts set (e.g. estimated by a receiver) and these tags instead of its own. */
   public GatehouseEvent withTokens(Long inputTokens, Long outputTokens, Map<String, String> tags) {
     return new GatehouseEvent(eventId, schemaVersion, source, tsStartMs, tsFirstTokenMs, tsEndMs, ttftMs, durationMs,

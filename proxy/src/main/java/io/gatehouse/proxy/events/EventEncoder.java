@@ -48,6 +48,17 @@ public final class EventEncoder {
     if (redactor.isEmpty() && !metadataOnly) {
       return EventJson.toBytes(event);
     }
+    if (!metadataOnly) {
+      // redact the four content fields copy-on-write and write the record directly: no tree of the
+      // whole event (that cost 5-15x the plain encoding, per event, on the publisher thread)
+      JsonNode params = redactor.redacted(event.params());
+      JsonNode prompt = redactor.redacted(event.prompt());
+      String completion = redactor.redact(event.completion());
+      String errorMessage = redactor.redact(event.errorMessage());
+      boolean same = params == event.params() && prompt == event.prompt()
+          && completion == event.completion() && errorMessage == event.errorMessage();
+      return EventJson.toBytes(same ? event : event.withContent(params, prompt, completion, errorMessage));
+    }
     ObjectNode tree = MAPPER.valueToTree(event);
     if (metadataOnly) {
       tree.remove("prompt");

@@ -183,6 +183,49 @@ public final class Redactor {
   }
 
   /**
+   * {@code node} with every string inside it redacted, leaving {@code node} itself untouched: the same
+   * instance when nothing matched (the common case, and then nothing is copied), else a copy of the
+   * containers on the way to each change.
+   */
+  public JsonNode redacted(JsonNode node) {
+    if (node == null || isEmpty()) {
+      return node;
+    }
+    if (node.isTextual()) {
+      String r = redact(node.textValue());
+      return r == node.textValue() ? node : TextNode.valueOf(r);
+    }
+    if (node instanceof ObjectNode o) {
+      ObjectNode copy = null;
+      for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        JsonNode r = redacted(e.getValue());
+        if (r != e.getValue()) {
+          if (copy == null) {
+            copy = o.deepCopy();
+          }
+          copy.set(e.getKey(), r);
+        }
+      }
+      return copy == null ? node : copy;
+    }
+    if (node instanceof ArrayNode a) {
+      ArrayNode copy = null;
+      for (int i = 0; i < a.size(); i++) {
+        JsonNode r = redacted(a.get(i));
+        if (r != a.get(i)) {
+          if (copy == null) {
+            copy = a.deepCopy();
+          }
+          copy.set(i, r);
+        }
+      }
+      return copy == null ? node : copy;
+    }
+    return node;
+  }
+
+  /**
    * Redacts every string inside {@code node} in place (objects and arrays are walked; keys are kept).
    *
    * @return the node to use: {@code node} itself, or a new text node when {@code node} was text

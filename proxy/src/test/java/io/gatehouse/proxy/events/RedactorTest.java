@@ -110,6 +110,8 @@ class RedactorTest {
     assertThat(back.prompt().get(0).path("content").get(0).path("text").asText())
         .isEqualTo("my key is [REDACTED:api_key] and I am [REDACTED:email]");
     assertThat(back.completion()).isEqualTo("Echo: my key is [REDACTED:api_key]");
+    assertThat(back.errorMessage()).isEqualTo("bad key [REDACTED:api_key]");
+    assertThat(back.params().path("user").asText()).isEqualTo("[REDACTED:email]");
     assertThat(back.params().path("tools")).hasSize(1);
     assertThat(back.inputTokens()).isEqualTo(12L);
     assertThat(original.prompt().toString()).as("the event itself is not modified").contains("sk-proj");
@@ -129,6 +131,14 @@ class RedactorTest {
     assertThat(back.promptHash()).isEqualTo("abc");
     assertThat(back.inputTokens()).isEqualTo(12L);
     assertThat(EventJson.fromBytes(enc.encode(event("chat"))).prompt()).isNotNull();
+  }
+
+  @Test
+  void withNothingToRedactTheRedactingEncoderWritesExactlyWhatEventJsonWrites() throws Exception {
+    GatehouseEvent clean = GatehouseEvent.builder().eventId("e2").route("chat").promptHash("def")
+        .prompt(JSON.readTree("[{\"role\":\"user\",\"content\":\"What is a gateway?\"}]"))
+        .params(JSON.readTree("{\"temperature\":0.2}")).completion("A gateway sits in front.").build();
+    assertThat(new EventEncoder(ALL, route -> false).encode(clean)).isEqualTo(EventJson.toBytes(clean));
   }
 
   @Test
