@@ -269,6 +269,13 @@ public final class GatehouseProxy implements AutoCloseable {
     LOG.info("Log receivers: {} ({}){}", Receivers.SERVED, receivers.ingestToken() == null
         ? "open: set GATEHOUSE_INGEST_TOKEN to require a token" : "ingest token required",
         receivers.logOnly() ? "; LOG-ONLY MODE: the proxy endpoints are off" : "");
+    long heap = Runtime.getRuntime().maxMemory();
+    if (config.cache().enabled() && config.cache().maxBytes() > heap / 2) {
+      LOG.warn("cache.max_bytes ({} MB) is more than half of this JVM's heap ({} MB): answers would crowd out "
+          + "requests. Raise the heap to at least {} MB (./gatehouse: GATEHOUSE_PROXY_JAVA_OPTS=\"-Xmx{}m\"; "
+          + "Docker: the container's memory) or lower cache.max_bytes.", config.cache().maxBytes() >> 20, heap >> 20,
+          (config.cache().maxBytes() >> 20) * 2 + 128, (config.cache().maxBytes() >> 20) * 2 + 128);
+    }
     if (providers.all().isEmpty() && !receivers.logOnly()) {
       LOG.warn("No providers configured: every request will fail. Set OPENAI_API_KEY (and optionally "
           + "OPENAI_BASE_URL), ANTHROPIC_API_KEY (and optionally ANTHROPIC_BASE_URL), or list providers in GATEHOUSE_CONFIG.");

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class BenchRig implements AutoCloseable {
   /** The proxy's JVM flags: the same as {@code ./gatehouse up} gives it. */
-  static final List<String> PROXY_JVM_FLAGS = List.of("-Xmx512m");
+  /** The launcher's default for the proxy (GATEHOUSE_PROXY_JAVA_OPTS in ./gatehouse): what a user runs. */
+  static final List<String> PROXY_JVM_FLAGS = List.of("-Xmx192m", "-XX:+UseSerialGC");
 
   private final Path work;
   private final List<Process> started = new ArrayList<>();
