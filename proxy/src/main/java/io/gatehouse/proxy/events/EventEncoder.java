@@ -78,7 +78,7 @@ public final class EventEncoder {
     for (String field : new String[] {"prompt", "completion", "error_message", "params"}) {
       JsonNode v = tree.get(field);
       if (v != null) {
-        JsonNode r = redactor.redactTree(v);
+        JsonNode r = redactor.redacted(v);
         if (r != v) {
           tree.set(field, r);
         }

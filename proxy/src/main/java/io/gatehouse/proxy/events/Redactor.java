@@ -225,38 +225,6 @@ public final class Redactor {
     return node;
   }
 
-  /**
-   * Redacts every string inside {@code node} in place (objects and arrays are walked; keys are kept).
-   *
-   * @return the node to use: {@code node} itself, or a new text node when {@code node} was text
-   */
-  public JsonNode redactTree(JsonNode node) {
-    if (node == null || isEmpty()) {
-      return node;
-    }
-    if (node.isTextual()) {
-      String r = redact(node.textValue());
-      return r == node.textValue() ? node : TextNode.valueOf(r);
-    }
-    if (node instanceof ObjectNode o) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        JsonNode r = redactTree(e.getValue());
-        if (r != e.getValue()) {
-          e.setValue(r);
-        }
-      }
-    } else if (node instanceof ArrayNode a) {
-      for (int i = 0; i < a.size(); i++) {
-        JsonNode r = redactTree(a.get(i));
-        if (r != a.get(i)) {
-          a.set(i, r);
-        }
-      }
-    }
-    return node;
-  }
-
   /** The Luhn (mod 10) check over the digits of {@code s}, which must have 13–19 of them. */
   static boolean luhnValid(String s) {
     int sum = 0;
