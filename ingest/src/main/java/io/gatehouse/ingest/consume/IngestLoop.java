@@ -477,6 +477,8 @@ public final class IngestLoop implements Runnable {
    * the batch's first offsets.
    */
   private final class Rebalance implements ConsumerRebalanceListener {
+    private final Set<TopicPartition> owned = new HashSet<>();
+
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       if (!batch.isEmpty()) {
@@ -503,11 +505,15 @@ public final class IngestLoop implements Runnable {
         }
       }
       nextLagNanos = nanoTime.getAsLong(); // report the new partitions' lag at once
+      owned.addAll(partitions);
+      stats.assignedPartitions(owned.size());
       applyPauses();
     }
 
     private void forget(Collection<TopicPartition> partitions) {
       partitions.forEach(committed::remove);
+      owned.removeAll(partitions);
+      stats.assignedPartitions(owned.size());
       stats.lag(Map.of());
     }
 

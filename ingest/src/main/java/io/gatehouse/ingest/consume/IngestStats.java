@@ -23,6 +23,7 @@ public final class IngestStats {
   private final AtomicLong backoffs = new AtomicLong();
   private final AtomicReference<String> lastError = new AtomicReference<>("");
   private volatile Map<String, Long> lag = Map.of();
+  private volatile int assignedPartitions;
   private volatile boolean insertFailing;
   private volatile InsertObserver inserts = (rows, nanos) -> { };
 
@@ -61,6 +62,8 @@ public final class IngestStats {
    * yet known to be in ClickHouse; refreshed every couple of seconds. Empty before assignment.
    */
   public Map<String, Long> lag() { return lag; }
+  /** Partitions this member owns right now (0 before the group assigned any, and after it left). */
+  public int assignedPartitions() { return assignedPartitions; }
   /** Sum of {@link #lag()}. */
   public long lagTotal() { return lag.values().stream().mapToLong(Long::longValue).sum(); }
   /** The last insert or commit error, "" when none yet. */
@@ -107,6 +110,8 @@ public final class IngestStats {
   }
 
   void lag(Map<String, Long> perPartition) { lag = Map.copyOf(perPartition); }
+
+  void assignedPartitions(int n) { assignedPartitions = n; }
 
   void loopFailed(String error) {
     lastError.set(error);
