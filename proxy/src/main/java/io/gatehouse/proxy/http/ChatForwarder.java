@@ -40,6 +40,10 @@ final class ChatForwarder extends UpstreamExchange {
   private final long firstTokenMs;
   private final long idleMs;
   private org.xnio.XnioExecutor.Key timer;
+  /** System.nanoTime() when the stream counts as silent (moved by every piece). */
+  private long silenceDeadline;
+  /** System.nanoTime() when {@link #timer} fires. */
+  private long timerFiresAt;
   private boolean wroteToClient;
 
   private ChatStream tap; // non-null once in stream mode
@@ -63,13 +67,39 @@ final class ChatForwarder extends UpstreamExchange {
     this.cache = exchange.getAttachment(CacheCapture.KEY);
   }
 
-  /** (Re)arms the stream's silence timer: first token until a piece was written, idle after that. */
+  /**
+   * Moves the stream's silence deadline: first token until a piece was written, idle after that. The
+   * timer itself is only re-scheduled when the deadline comes earlier than it fires; otherwise it fires,
+   * finds the deadline moved and sleeps again (one timer operation per silence period instead of two
+   * per chunk).
+   */
   private void armTimer() {
+    long now = System.nanoTime();
+    silenceDeadline = now + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(wroteToClient ? idleMs : firstTokenMs);
+    if (timer == null || silenceDeadline - timerFiresAt < 0) {
+      schedule(silenceDeadline - now);
+    }
+  }
+
+  private void schedule(long inNanos) {
     if (timer != null) {
       timer.remove();
     }
-    long ms = wroteToClient ? idleMs : firstTokenMs;
-    timer = exchange.getIoThread().executeAfter(() -> guarded(this::silence), ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+    timerFiresAt = System.nanoTime() + inNanos;
+    timer = exchange.getIoThread().executeAfter(this::timerFired, inNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  private void timerFired() {
+    timer = null;
+    if (finished()) {
+      return;
+    }
+    long left = silenceDeadline - System.nanoTime();
+    if (left > 0) {
+      schedule(left);
+    } else {
+      guarded(this::silence);
+    }
   }
 
   private void disarmTimer() {

@@ -146,26 +146,38 @@ abstract class UpstreamExchange implements UpstreamListener {
   /** Records what a stream delivered so far, when the client goes away mid-answer. */
   protected void recordPartial() {}
 
-  // ------------------------------------------------------------ transport threads: re-post only
+  // ------------------------------------------------------------ transport callbacks
+
+  // The plain-HTTP transport calls back on the exchange's own IO thread, in order: those callbacks
+  // run at once (a task hop per stream chunk would cost a queue round and, for the transport, a
+  // read-interest change each way). Callbacks from any other thread are re-posted to it, in order.
 
   @Override
   public final void onResponse(int status, HttpHeaders headers) {
-    ioThread.execute(() -> guarded(() -> response(status, headers)));
+    onIoThread(() -> guarded(() -> response(status, headers)));
   }
 
   @Override
   public final void onBody(List<ByteBuffer> buffers, Demand demand) {
-    ioThread.execute(() -> guarded(() -> body(buffers, demand)));
+    onIoThread(() -> guarded(() -> body(buffers, demand)));
   }
 
   @Override
   public final void onComplete() {
-    ioThread.execute(() -> guarded(this::complete));
+    onIoThread(() -> guarded(this::complete));
   }
 
   @Override
   public final void onError(Throwable error, boolean afterResponse) {
-    ioThread.execute(() -> guarded(() -> failed(error)));
+    onIoThread(() -> guarded(() -> failed(error)));
+  }
+
+  private void onIoThread(Runnable step) {
+    if (Thread.currentThread() == ioThread) {
+      step.run();
+    } else {
+      ioThread.execute(step);
+    }
   }
 
   // ------------------------------------------------------------ IO thread
