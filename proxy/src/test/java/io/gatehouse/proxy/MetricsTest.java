@@ -2,6 +2,7 @@ package io.gatehouse.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.schemas.GatehouseEvent;
 import io.gatehouse.testsupport.fake.FakeOpenAiProvider;
 import io.gatehouse.testsupport.kafka.KafkaBroker;
 import java.net.ServerSocket;
@@ -72,6 +73,38 @@ class MetricsTest {
             .contains("jvm_memory_used_bytes");
         assertThat(after).doesNotContain(PROVIDER_KEY).doesNotContain("a b c");
         assertThat(after).as("a client's model name is not a tag when it was never routed").doesNotContain("random-model-");
+      }
+    }
+  }
+
+  @Test
+  void aCallToAModelWithoutAPriceMovesTheUnpricedCounterAndHasAnUnknownCost() throws Exception {
+    KafkaBroker kafka = KafkaBroker.shared();
+    String topic = "events-unpriced-" + UUID.randomUUID();
+    kafka.createTopic(topic, 1);
+    try (FakeOpenAiProvider fake = FakeOpenAiProvider.builder().start()) {
+      Path yaml = dir.resolve("unpriced.yaml");
+      Files.writeString(yaml, String.join("\n",
+          "providers:",
+          "  fake: { type: openai, base_url: \"" + fake.baseUrl() + "\", keys: [\"" + PROVIDER_KEY + "\"] }",
+          "events: { kafka: { bootstrap: \"" + kafka.bootstrapServers() + "\", topic: " + topic + " } }", ""));
+      try (GatehouseProxy proxy = GatehouseProxy.start(Map.of("GATEHOUSE_CONFIG", yaml.toString(), "GATEHOUSE_PORT", "0"));
+          EventsTopic events = new EventsTopic(kafka.bootstrapServers(), topic)) {
+        // the counter is the JVM's: other proxies in this JVM may have moved it already
+        double before = sum(scrape(proxy), "gatehouse_cost_unpriced_total", "");
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + proxy.port() + "/v1/chat/completions"))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"fake/gpt-unpriced-9\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"a b c\"}]}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        awaitScrape(proxy, "gatehouse_cost_unpriced_total", before + 1);
+        GatehouseEvent event = events.await(r.headers().firstValue("x-gatehouse-request-id").orElseThrow(), Duration.ofSeconds(20));
+        assertThat(event.model()).isEqualTo("gpt-unpriced-9");
+        assertThat(event.inputTokens()).as("usage was reported, only the price is missing").isPositive();
+        assertThat(event.costUsd()).as("unknown, not 0").isNull();
+        assertThat(event.priceVersion()).isNull();
       }
     }
   }

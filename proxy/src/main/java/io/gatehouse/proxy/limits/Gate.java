@@ -35,6 +35,8 @@ import org.xnio.XnioIoThread;
 public final class Gate {
   private static final Logger LOG = LoggerFactory.getLogger(Gate.class);
   private static final String INVALID = "invalid_request_error";
+  /** What callers divide a prompt's characters (bytes) by to estimate its tokens. */
+  private static final long CHARS_PER_ESTIMATED_TOKEN = 4;
 
   /** The outcome of a check. */
   public sealed interface Check permits Pass, Denied {}
@@ -137,7 +139,8 @@ public final class Gate {
    * cost when {@code record} finishes.
    *
    * @param attribution as returned by {@link Pass#attribution}
-   * @param targets the route's targets; the dearest known price is reserved
+   * @param targets the route's targets; the dearest known price is reserved, at its highest rates that could
+   *     apply ({@link #worstCase(PriceCatalog.Price, long, long)})
    * @param maxOutputTokens the request's max output tokens, or null for {@code limits.default_max_tokens}
    */
   public void admit(Pass pass, Attribution attribution, List<RouteTable.Target> targets, long promptTokens,
@@ -260,7 +263,7 @@ public final class Gate {
     }
   }
 
-  /** nano-USD of prompt × input price + output × output price, at the dearest target with a known price. */
+  /** nano-USD of {@link #worstCase(PriceCatalog.Price, long, long)} at the dearest target with a known price. */
   private long worstCase(List<RouteTable.Target> targets, long promptTokens, long outputTokens) {
     BigDecimal worst = null;
     for (RouteTable.Target t : targets) {
@@ -274,11 +277,23 @@ public final class Gate {
         }
         continue;
       }
-      BigDecimal c = p.input().multiply(BigDecimal.valueOf(promptTokens))
-          .add(p.output().multiply(BigDecimal.valueOf(outputTokens)));
+      BigDecimal c = worstCase(p, promptTokens, outputTokens);
       worst = worst == null || c.compareTo(worst) > 0 ? c : worst;
     }
-    return worst == null ? 0 : Ledger.nanos(worst.doubleValue() / 1_000_000d);
+    return worst == null ? 0 : Ledger.nanos(worst.doubleValue());
+  }
+
+  /**
+   * USD: the most a request can cost at {@code p} when the provider counts at most {@code promptTokens}
+   * and it answers at most {@code outputTokens}, whatever part of its prompt is a cache write and of its
+   * output reasoning, at the long-context tier's rates whenever the prompt could cross the tier's
+   * threshold. The estimate callers pass is a quarter of the prompt's characters (bytes on
+   * {@code /v1/messages} and {@code /v1/embeddings}), and tokenizers make at most about one token per
+   * character of text, so the tier is reserved as soon as 4 × the estimate exceeds its threshold: a prompt
+   * the estimate undercounts (by up to 4×) is still not billed at a tier it did not reserve.
+   */
+  static BigDecimal worstCase(PriceCatalog.Price p, long promptTokens, long outputTokens) {
+    return p.ceiling(promptTokens, outputTokens, promptTokens * CHARS_PER_ESTIMATED_TOKEN > p.longContextThreshold());
   }
 
   private void failOpen(Ledger.Reserve reserve, CallRecord record, Consumer<Denied> next) {

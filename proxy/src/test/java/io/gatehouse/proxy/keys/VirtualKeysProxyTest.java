@@ -7,7 +7,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatehouse.proxy.EventsTopic;
 import io.gatehouse.proxy.GatehouseProxy;
+import io.gatehouse.proxy.limits.Gate;
 import io.gatehouse.testsupport.fake.FakeOpenAiProvider;
 import io.gatehouse.testsupport.kafka.KafkaBroker;
 import java.net.URI;
@@ -26,6 +28,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.IntFunction;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -43,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * Virtual keys, budgets and rate limits end to end: two proxy replicas in this JVM sharing one real
  * Kafka broker (keys topic, spend log, events topic), the fake OpenAI provider upstream with a known
  * price ($0.5 per output token, input free), so a request for "hi" with {@code max_tokens: 2} reserves
- * and costs exactly $1.
+ * and costs exactly $1. Tests that price the prompt too send {@link #WORD}: one word the fake counts as
+ * 5 prompt tokens (1 + 4 per message), and as many as the proxy estimates (20 characters / 4), so their
+ * reservation is their real cost unless a rate the estimate does not see applies.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VirtualKeysProxyTest {
@@ -52,12 +59,15 @@ class VirtualKeysProxyTest {
   private static final String ADMIN_TOKEN = "admin-token-do-not-log-7f3e";
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private static final List<String> SECRETS = new CopyOnWriteArrayList<>();
+  /** 20 characters, one word: estimated and counted as 5 prompt tokens; the fake answers 2 ("Echo: " + it). */
+  private static final String WORD = "abcdefghijklmnopqrst";
 
   @TempDir static Path dir;
   private static final ListAppender<ILoggingEvent> LOGS = new ListAppender<>();
   private static FakeOpenAiProvider fake;
   private static KafkaBroker kafka;
   private static String eventsTopic;
+  private static String keysTopic;
   private static Path yaml;
   private static GatehouseProxy a;
   private static GatehouseProxy b;
@@ -70,6 +80,7 @@ class VirtualKeysProxyTest {
     String run = UUID.randomUUID().toString();
     eventsTopic = "events-keys-" + run;
     kafka.createTopic(eventsTopic, 3);
+    keysTopic = "keys-" + run;
     fake = FakeOpenAiProvider.builder().requiredApiKey(PROVIDER_KEY).start();
     yaml = dir.resolve("gatehouse.yaml");
     Files.writeString(yaml, String.join("\n",
@@ -77,12 +88,16 @@ class VirtualKeysProxyTest {
         "  fake: { type: openai-compatible, base_url: \"${FAKE_URL}\", keys: [\"${FAKE_KEY}\"] }",
         "prices:",
         "  \"fake/gpt-4o-mini\": { input: 0, output: 500000 }",
+        "  \"fake/gpt-4o\": { input: 250000, output: 500000 }",
+        // Anthropic-like: a cache-write premium, and twice the rates above a (tiny) long-context threshold
+        "  \"fake/gpt-4o-long\": { input: 1000000, cache_write: 1250000, output: 1000000,",
+        "    long_context: { threshold: 4, input: 2000000, cache_write: 2500000, output: 2000000 } }",
         "events:",
         "  kafka: { bootstrap: \"unused:1\", topic: " + eventsTopic + " }",
         "admin: { token: \"${ADMIN}\" }",
-        "keys: { topic: keys-" + run + " }",
-        "budgets: { teams: { capped: { usd: 3, period: day } } }",
-        "limits: { spend_topic: spend-" + run + ", decision_timeout: 30s }",
+        "keys: { topic: " + keysTopic + " }",
+        "budgets: { teams: { capped: { usd: 3, period: day } }, users: { alice: { usd: 5, period: day } } }",
+        "limits: { teams: { paced: { rpm: 5 } }, spend_topic: spend-" + run + ", decision_timeout: 30s }",
         ""));
     a = replica("a", kafka.bootstrapServers());
     b = replica("b", kafka.bootstrapServers());
@@ -138,11 +153,12 @@ class VirtualKeysProxyTest {
     return key;
   }
 
-  private static HttpRequest chatRequest(GatehouseProxy p, String key, String model, Map<String, String> headers) {
+  private static HttpRequest chatRequest(GatehouseProxy p, String key, String model, String content,
+      Map<String, String> headers) {
     HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p.port() + "/v1/chat/completions"))
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"max_tokens\":2,"
-            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}"));
     if (key != null) {
       rb.header("Authorization", "Bearer " + key);
     }
@@ -151,21 +167,34 @@ class VirtualKeysProxyTest {
   }
 
   private static HttpResponse<String> chat(GatehouseProxy p, String key) throws Exception {
-    return HTTP.send(chatRequest(p, key, "fake/gpt-4o-mini", Map.of()), HttpResponse.BodyHandlers.ofString());
+    return HTTP.send(chatRequest(p, key, "fake/gpt-4o-mini", "hi", Map.of()), HttpResponse.BodyHandlers.ofString());
   }
 
   private static JsonNode error(HttpResponse<String> r) throws Exception {
     return JSON.readTree(r.body()).get("error");
   }
 
-  /** Sends {@code n} requests at once, alternating over {@code replicas}; returns the responses. */
+  /** Sends {@code n} requests for "hi" at once, alternating over {@code replicas}; returns the responses. */
   private static List<HttpResponse<String>> burst(int n, String key, GatehouseProxy... replicas) {
+    return burst(n, i -> chatRequest(replicas[i % replicas.length], key, "fake/gpt-4o-mini", "hi", Map.of()));
+  }
+
+  /** Sends requests 0 to {@code n - 1} at once; returns the responses. */
+  private static List<HttpResponse<String>> burst(int n, IntFunction<HttpRequest> request) {
     List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      futures.add(HTTP.sendAsync(chatRequest(replicas[i % replicas.length], key, "fake/gpt-4o-mini", Map.of()),
-          HttpResponse.BodyHandlers.ofString()));
+      futures.add(HTTP.sendAsync(request.apply(i), HttpResponse.BodyHandlers.ofString()));
     }
     return futures.stream().map(CompletableFuture::join).toList();
+  }
+
+  /** Waits (10 s at most) until {@code replica} knows the key, so a burst over both replicas tests limits, not replication. */
+  private static void awaitKnown(GatehouseProxy replica, String secret) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (replica.gate().authenticate(headers(secret), "fake/gpt-4o-mini") instanceof Gate.Denied
+        && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
   }
 
   private static Map<Integer, Integer> statuses(List<HttpResponse<String>> responses) {
@@ -315,11 +344,7 @@ class VirtualKeysProxyTest {
   @Order(5)
   void hundredConcurrentRequestsOnABudgetForTenGetExactlyTenThroughOverTwoReplicas() throws Exception {
     String secret = createKey(a, "{\"budget\": {\"usd\": 10, \"period\": \"month\"}}").get("key").asText();
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (b.gate().authenticate(headers(secret), "fake/gpt-4o-mini") instanceof io.gatehouse.proxy.limits.Gate.Denied
-        && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
+    awaitKnown(b, secret);
     long t0 = System.nanoTime();
     List<HttpResponse<String>> responses = burst(100, secret, a, b);
     System.out.println("[measure] 100 concurrent over two replicas: " + (System.nanoTime() - t0) / 1_000_000 + " ms; a: "
@@ -342,11 +367,7 @@ class VirtualKeysProxyTest {
   @Order(6)
   void requestsPerMinuteHoldAcrossTwoReplicasWithRetryAfter() throws Exception {
     String secret = createKey(a, "{\"rpm\": 6}").get("key").asText();
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (b.gate().authenticate(headers(secret), "fake/gpt-4o-mini") instanceof io.gatehouse.proxy.limits.Gate.Denied
-        && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
+    awaitKnown(b, secret);
     List<HttpResponse<String>> responses = burst(20, secret, a, b);
     assertThat(statuses(responses)).containsExactlyInAnyOrderEntriesOf(Map.of(200, 6, 429, 14));
     HttpResponse<String> refused = responses.stream().filter(r -> r.statusCode() == 429).findFirst().orElseThrow();
@@ -362,7 +383,7 @@ class VirtualKeysProxyTest {
     String secret = createKey(a, "{\"team\": \"capped\"}").get("key").asText();
     List<Integer> statuses = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      statuses.add(HTTP.send(chatRequest(a, secret, "fake/gpt-4o-mini", Map.of("x-gatehouse-team", "other")),
+      statuses.add(HTTP.send(chatRequest(a, secret, "fake/gpt-4o-mini", "hi", Map.of("x-gatehouse-team", "other")),
           HttpResponse.BodyHandlers.ofString()).statusCode());
     }
     assertThat(statuses).containsExactly(200, 200, 200, 429, 429);
@@ -370,6 +391,75 @@ class VirtualKeysProxyTest {
 
   @Test
   @Order(8)
+  void tokensPerMinuteHoldAcrossTwoReplicas() throws Exception {
+    String secret = createKey(a, "{\"tpm\": 21}").get("key").asText();
+    awaitKnown(b, secret);
+    // 5 prompt + 2 output tokens each, at admission and as reported: 3 fit in 21
+    List<HttpResponse<String>> responses = burst(12, i -> chatRequest(i % 2 == 0 ? a : b, secret, "fake/gpt-4o-mini",
+        WORD, Map.of()));
+    assertThat(statuses(responses)).containsExactlyInAnyOrderEntriesOf(Map.of(200, 3, 429, 9));
+    HttpResponse<String> refused = responses.stream().filter(r -> r.statusCode() == 429).findFirst().orElseThrow();
+    assertThat(error(refused).get("type").asText()).isEqualTo("tokens");
+    assertThat(error(refused).get("message").asText()).contains("21 of 21 tokens per minute");
+    assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 60L);
+  }
+
+  @Test
+  @Order(9)
+  void aTeamsRequestsPerMinuteHoldOverAllItsKeysAndBothReplicas() throws Exception {
+    String first = createKey(a, "{\"team\": \"paced\"}").get("key").asText();
+    String second = createKey(b, "{\"team\": \"paced\"}").get("key").asText();
+    awaitKnown(a, second);
+    awaitKnown(b, first);
+    // keys alternate every request, replicas every two: each key reaches each replica
+    List<HttpResponse<String>> responses = burst(12, i -> chatRequest(i / 2 % 2 == 0 ? a : b,
+        i % 2 == 0 ? first : second, "fake/gpt-4o-mini", "hi", Map.of()));
+    assertThat(statuses(responses)).containsExactlyInAnyOrderEntriesOf(Map.of(200, 5, 429, 7));
+    HttpResponse<String> refused = responses.stream().filter(r -> r.statusCode() == 429).findFirst().orElseThrow();
+    assertThat(error(refused).get("message").asText()).contains("team:paced").contains("5 of 5 requests per minute");
+  }
+
+  @Test
+  @Order(10)
+  void aUsersBudgetCountsTheEstimatedPromptAtItsInputPriceOverTwoReplicas() throws Exception {
+    String secret = createKey(a, "{\"user\": \"alice\"}").get("key").asText();
+    awaitKnown(b, secret);
+    // 5 prompt tokens × $0.25 + 2 output × $0.5 = $2.25 reserved and spent: 2 fit in alice's $5
+    // (at the output price alone, $1, five would have been admitted at once)
+    List<HttpResponse<String>> responses = burst(10, i -> chatRequest(i % 2 == 0 ? a : b, secret, "fake/gpt-4o", WORD,
+        Map.of()));
+    assertThat(statuses(responses)).containsExactlyInAnyOrderEntriesOf(Map.of(200, 2, 429, 8));
+    HttpResponse<String> refused = responses.stream().filter(r -> r.statusCode() == 429).findFirst().orElseThrow();
+    assertThat(error(refused).get("code").asText()).isEqualTo("budget_exceeded");
+    assertThat(error(refused).get("message").asText()).contains("Budget exceeded for user:alice: spent 4.5 of 5 USD");
+  }
+
+  @Test
+  @Order(11)
+  void aLongContextPricedRequestCannotOverspendABudget() throws Exception {
+    String secret = createKey(a, "{\"budget\": {\"usd\": 20, \"period\": \"day\"}}").get("key").asText();
+    awaitKnown(b, secret);
+    // the 5-token prompt is over the threshold of 4: billed 5 × $2 + 2 × $2 = $14, reserved at the tier's
+    // cache-write rate 5 × $2.5 + 2 × $2 = $16.5. At the base rates ($7) two would fit in $20 and cost $28.
+    List<HttpResponse<String>> responses = burst(10, i -> chatRequest(i % 2 == 0 ? a : b, secret, "fake/gpt-4o-long",
+        WORD, Map.of()));
+    assertThat(statuses(responses)).containsExactlyInAnyOrderEntriesOf(Map.of(200, 1, 429, 9));
+    double spent = 0;
+    try (EventsTopic events = new EventsTopic(kafka.bootstrapServers(), eventsTopic)) {
+      for (HttpResponse<String> r : responses) {
+        if (r.statusCode() == 200) {
+          Double cost = events.await(r.headers().firstValue("x-gatehouse-request-id").orElseThrow(),
+              Duration.ofSeconds(20)).costUsd();
+          assertThat(cost).as("priced by the proxy's catalog at the long-context rates").isEqualTo(14.0);
+          spent += cost;
+        }
+      }
+    }
+    assertThat(spent).isLessThanOrEqualTo(20.0);
+  }
+
+  @Test
+  @Order(20)
   void aKeySurvivesARestartAndIsKnownFromTheSnapshotWhileKafkaIsUnreachable() throws Exception {
     String secret = createKey(a, "{\"name\": \"survivor\", \"budget\": {\"usd\": 100}}").get("key").asText();
     a.close();
@@ -397,23 +487,11 @@ class VirtualKeysProxyTest {
   }
 
   @Test
-  @Order(9)
+  @Order(21)
   void noVirtualKeySecretOrAdminTokenReachesAnEventOrALogLine() throws Exception {
     assertThat(SECRETS).hasSizeGreaterThan(5);
-    List<String> events = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG, "secrets-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
-      consumer.subscribe(List.of(eventsTopic));
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      // the ~230 requests above each published one event; wait for most of them
-      while (events.size() < 200 && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-          events.add(r.value());
-        }
-      }
-    }
+    // the ~270 requests above each published one event; wait for most of them
+    List<String> events = read(eventsTopic, v -> v.size() >= 200);
     assertThat(events).hasSizeGreaterThanOrEqualTo(200);
     assertThat(events).anyMatch(e -> e.contains("\"virtual_key_id\":\"vk_"));
     // refusals are events too, and the key's team wins over the header's
@@ -436,7 +514,7 @@ class VirtualKeysProxyTest {
   }
 
   @Test
-  @Order(10)
+  @Order(22)
   void measuresWhatTheSpendLogAddsToASequentialRequest() throws Exception {
     String secret = createKey(b, "{\"budget\": {\"usd\": 1000}, \"rpm\": 1000}").get("key").asText();
     long[] budgeted = new long[40];
@@ -456,7 +534,7 @@ class VirtualKeysProxyTest {
   }
 
   @Test
-  @Order(11)
+  @Order(23)
   void aReplicaThatRequiresKeysRefusesRequestsWithoutOneAndServesNoAdminApiWithoutAToken() throws Exception {
     String secret = createKey(b, "{\"name\": \"strict\"}").get("key").asText();
     Map<String, String> env = new HashMap<>(Map.of(
@@ -483,6 +561,59 @@ class VirtualKeysProxyTest {
       } while (status == 401 && System.nanoTime() < deadline);
       assertThat(status).isEqualTo(200);
     }
+  }
+
+  @Test
+  @Order(24)
+  void theKeysTopicAndTheSnapshotsHoldOnlyTheSecretsHashes() throws Exception {
+    assertThat(SECRETS).hasSizeGreaterThan(5);
+    List<String> hashes = SECRETS.stream().map(KeySecrets::sha256Hex).toList();
+    // every create and rotate wrote its key with the hash of the secret it answered
+    List<String> records = read(keysTopic, v -> hashes.stream().allMatch(String.join("\n", v)::contains));
+    assertThat(hashes).allMatch(String.join("\n", records)::contains);
+    // b read every key, the last one included, and rewrote its snapshot after each
+    Path snapshot = dir.resolve("spool-b").resolve("keys-snapshot.json");
+    String last = hashes.get(hashes.size() - 1);
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!(Files.exists(snapshot) && Files.readString(snapshot).contains(last)) && System.nanoTime() < deadline) {
+      Thread.sleep(20); // polling interval of a deadline loop
+    }
+    assertThat(snapshot).content().contains(last);
+    List<Path> written;
+    try (Stream<Path> files = Files.walk(dir)) {
+      written = files.filter(Files::isRegularFile).toList();
+    }
+    assertThat(written).filteredOn(f -> f.getFileName().toString().equals("keys-snapshot.json"))
+        .hasSizeGreaterThanOrEqualTo(2);
+    for (Path f : written) { // snapshots, event spools, the config: bytes, as the spool is binary
+      String content = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+      for (String secret : SECRETS) {
+        assertThat(content).as(f.toString()).doesNotContain(secret);
+      }
+    }
+    for (String record : records) {
+      for (String secret : SECRETS) {
+        assertThat(record).doesNotContain(secret);
+      }
+    }
+  }
+
+  /** Reads {@code topic} from the beginning with a real consumer until {@code done} holds for its values (20 s at most). */
+  private static List<String> read(String topic, Predicate<List<String>> done) {
+    List<String> values = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG, "secrets-" + UUID.randomUUID(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (!done.test(values) && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+          values.add(r.value());
+        }
+      }
+    }
+    return values;
   }
 
   private static io.undertow.util.HeaderMap headers(String secret) {

@@ -3,6 +3,7 @@ package io.gatehouse.proxy.limits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.proxy.keys.AccessConfig;
+import io.gatehouse.schemas.pricing.PriceCatalog;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
@@ -60,5 +61,18 @@ class GateTest {
     // decided from a record stamped 400 ms after this replica's "now": still at most the 60 s window
     Gate.Denied late = Gate.denied(new Ledger.Decision(false, "rpm", "key:vk_1", 6, 6, now + 60_400), now);
     assertThat(late.retryAfterSeconds()).isEqualTo(60);
+  }
+
+  @Test
+  void theWorstCaseReservesTheCacheWritePremiumAndTheLongContextTierAsSoonAsThePromptCouldCrossIt() {
+    PriceCatalog.Price sonnet = PriceCatalog.builtIn().price(null, "anthropic", "claude-sonnet-4-5");
+    // 1,000 estimated prompt tokens, all of which could be cache writes (3.75), 1,000 out at 15
+    assertThat(Gate.worstCase(sonnet, 1_000, 1_000)).isEqualByComparingTo("0.01875");
+    // 50,000 estimated = 200,000 characters: at most the 200,000-token threshold, the base rates
+    assertThat(Gate.worstCase(sonnet, 50_000, 0)).isEqualByComparingTo("0.1875");
+    // one more: the provider could count more than 200,000 tokens, so the tier's rates (7.50 cache write)
+    assertThat(Gate.worstCase(sonnet, 50_001, 0)).isEqualByComparingTo("0.3750075");
+    PriceCatalog.Price flat = PriceCatalog.builtIn().price(null, "openai", "gpt-4o-mini");
+    assertThat(Gate.worstCase(flat, 1_000_000, 1_000_000)).isEqualByComparingTo("0.75"); // 0.15 + 0.60
   }
 }

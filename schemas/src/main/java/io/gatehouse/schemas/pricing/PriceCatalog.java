@@ -130,6 +130,23 @@ public final class PriceCatalog {
       return micro.divide(MILLION, MathContext.DECIMAL64);
     }
 
+    /**
+     * The most a request with {@code promptTokens} and {@code outputTokens} can cost, USD, however its
+     * prompt splits into plain, cache-read and cache-written tokens and its output into reasoning: every
+     * prompt token at the dearest input-side rate, every output token at the dearer of output and
+     * reasoning. Never less than the {@link PriceCatalog#cost} of such a request below the long-context
+     * threshold; with {@code longContext}, never less than its cost at all (the tier's rates count too).
+     */
+    public BigDecimal ceiling(long promptTokens, long outputTokens, boolean longContext) {
+      BigDecimal in = input.max(or(cachedInput, input)).max(or(cacheWrite, input));
+      BigDecimal out = output.max(or(reasoning, output));
+      BigDecimal base = in.multiply(BigDecimal.valueOf(promptTokens))
+          .add(out.multiply(BigDecimal.valueOf(outputTokens)))
+          .divide(MILLION, MathContext.DECIMAL64);
+      return longContext && this.longContext != null
+          ? base.max(this.longContext.ceiling(promptTokens, outputTokens, false)) : base;
+    }
+
     private static BigDecimal or(BigDecimal v, BigDecimal fallback) {
       return v == null ? fallback : v;
     }

@@ -51,6 +51,42 @@ class PriceCatalogTest {
   }
 
   @Test
+  void theCeilingCoversEverySplitOfPromptIntoCacheReadsAndWritesAndOfOutputIntoReasoning() {
+    PriceCatalog.Price thinker = new PriceCatalog.Price(BigDecimal.ONE, BigDecimal.valueOf(4), null, null,
+        BigDecimal.valueOf(6), 0, null);
+    Map<String, PriceCatalog.Price> prices = Map.of(
+        "claude-sonnet-4-5 (cache write, long context)", catalog.price(null, "anthropic", "claude-sonnet-4-5"),
+        "gemini-2.5-pro (long context without cache write)", catalog.price(null, "gemini", "gemini-2.5-pro"),
+        "claude-opus-4-5 (cache write)", catalog.price(null, "anthropic", "claude-opus-4-5"),
+        "a reasoning price above output", thinker);
+    for (Map.Entry<String, PriceCatalog.Price> e : prices.entrySet()) {
+      PriceCatalog.Price p = e.getValue();
+      for (long in : new long[] {1_000, 200_000, 200_001, 500_000}) {
+        long out = 4_000;
+        BigDecimal ceiling = p.ceiling(in, out, in > p.longContextThreshold());
+        for (long written : new long[] {0, in / 2, in}) {
+          for (long read : new long[] {0, in - written}) {
+            for (long reasoning : new long[] {0, out / 2, out}) {
+              BigDecimal cost = p.cost(new Tokens(in, out, read, written, reasoning));
+              assertThat(cost).as("%s: %d in (%d read, %d written), %d out (%d reasoning)", e.getKey(), in, read,
+                  written, out, reasoning).isLessThanOrEqualTo(ceiling);
+            }
+          }
+        }
+      }
+    }
+    // the base input and output prices alone are not enough: a prompt written to the cache costs more
+    PriceCatalog.Price sonnet = catalog.price(null, "anthropic", "claude-sonnet-4-5");
+    assertThat(sonnet.cost(tokens(1_000, 1_000, 0, 1_000))).isEqualByComparingTo("0.01875") // 1,000 × 3.75 + 1,000 × 15
+        .isGreaterThan(PriceCatalog.Price.of(3, 15).cost(tokens(1_000, 1_000, 0, 0)))
+        .isEqualByComparingTo(sonnet.ceiling(1_000, 1_000, false));
+    // nor above a long-context threshold; and without the tier a long prompt's ceiling is the base one
+    assertThat(sonnet.ceiling(300_000, 1_000, true)).isEqualByComparingTo("2.2725"); // 0.3 M × 7.5 + 0.001 M × 22.5
+    assertThat(sonnet.ceiling(300_000, 1_000, false)).isEqualByComparingTo("1.14"); // 0.3 M × 3.75 + 0.001 M × 15
+    assertThat(thinker.ceiling(0, 1_000_000, false)).isEqualByComparingTo("6");
+  }
+
+  @Test
   void overridesWinAndMarkTheVersion() {
     PriceCatalog custom = catalog.withOverrides(Map.of("local/llama-3.1-8b", PriceCatalog.Price.of(0.05, 0.10),
         "openai/gpt-4o-mini", PriceCatalog.Price.of(0.10, 0.50)));
