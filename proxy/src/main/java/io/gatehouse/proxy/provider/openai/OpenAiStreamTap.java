@@ -1,5 +1,7 @@
 package io.gatehouse.proxy.provider.openai;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.proxy.provider.ChatStream;
@@ -23,6 +25,7 @@ import java.util.Arrays;
  */
 public final class OpenAiStreamTap implements ChatStream {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
   /** Bound on the completion text kept for the event (characters). */
   static final int MAX_COMPLETION_CHARS = 1 << 20;
 
@@ -44,6 +47,10 @@ public final class OpenAiStreamTap implements ChatStream {
   private String errorType;
   private boolean done;
   private int events;
+  /** The current event's data (see {@link #findData}). */
+  private int dataStart;
+  private int dataEnd;
+  private byte[] joinedData;
 
   /** @param forwardUsageChunk whether the client asked for {@code stream_options.include_usage} */
   public OpenAiStreamTap(boolean forwardUsageChunk) {
@@ -146,19 +153,23 @@ public final class OpenAiStreamTap implements ChatStream {
   /** Reads one event's data; returns whether to forward it. */
   private boolean inspect(int from, int to) {
     events++;
-    String data = dataOf(from, to);
-    if (data == null) {
+    if (!findData(from, to)) {
       return true; // comments, keep-alives, other fields: forwarded untouched
     }
-    if (data.equals("[DONE]")) {
+    byte[] buf = joinedData != null ? joinedData : pending;
+    int off = joinedData != null ? 0 : dataStart;
+    int len = joinedData != null ? joinedData.length : dataEnd - dataStart;
+    if (len == DONE.length && Arrays.equals(buf, off, off + len, DONE, 0, DONE.length)) {
       done = true;
       return true;
     }
-    JsonNode chunk;
-    try {
-      chunk = JSON.readTree(data);
+    try (JsonParser p = JSON.getFactory().createParser(buf, off, len)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return true; // empty, a scalar or an array: not a chunk, forwarded as it is
+      }
+      return chunk(p);
     } catch (IOException e) {
-      if (data.startsWith("{")) { // meant as a chunk but broken: the client's SDK would choke on it
+      if (len > 0 && buf[off] == '{') { // meant as a chunk but broken: the client's SDK would choke on it
         broken = true;
         errorMessage = MALFORMED_MESSAGE;
         errorType = "upstream_error";
@@ -166,53 +177,150 @@ public final class OpenAiStreamTap implements ChatStream {
       }
       return true; // not JSON at all (a server's own keep-alive): not ours to judge, forward
     }
-    if (chunk == null || !chunk.isObject()) {
-      return true;
+  }
+
+  /**
+   * Reads one chunk object with the streaming parser (no tree per chunk; only {@code usage}, once per
+   * stream, becomes one) and applies what it says once the whole object parsed: a malformed chunk
+   * changes nothing but {@link #broken}. Returns whether to forward it.
+   */
+  private boolean chunk(JsonParser p) throws IOException {
+    String chunkModel = null;
+    boolean hasError = false;
+    String chunkErrorMessage = null;
+    String chunkErrorType = null;
+    boolean hasChoices = false;
+    int choiceCount = 0;
+    StringBuilder content = null;
+    String finish = null;
+    JsonNode usageNode = null;
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      switch (field) {
+        case "model" -> chunkModel = value == JsonToken.VALUE_STRING ? p.getText() : null;
+        case "error" -> {
+          if (value == JsonToken.START_OBJECT) {
+            hasError = true;
+            chunkErrorMessage = null;
+            chunkErrorType = null;
+            for (JsonToken e = p.nextToken(); e == JsonToken.FIELD_NAME; e = p.nextToken()) {
+              String name = p.currentName();
+              JsonToken v = p.nextToken();
+              if (name.equals("message")) {
+                chunkErrorMessage = v.isScalarValue() && v != JsonToken.VALUE_NULL ? p.getText() : null;
+              } else if (name.equals("type")) {
+                chunkErrorType = v == JsonToken.VALUE_STRING ? p.getText() : null;
+              }
+              p.skipChildren();
+            }
+          } else {
+            hasError = false;
+            p.skipChildren();
+          }
+        }
+        case "choices" -> {
+          hasChoices = value == JsonToken.START_ARRAY;
+          choiceCount = 0;
+          content = null;
+          finish = null;
+          if (!hasChoices) {
+            p.skipChildren();
+            break;
+          }
+          for (JsonToken c = p.nextToken(); c != JsonToken.END_ARRAY; c = p.nextToken()) {
+            choiceCount++;
+            if (c != JsonToken.START_OBJECT) {
+              p.skipChildren();
+              continue;
+            }
+            Choice choice = choice(p);
+            if (choice.index != 0) {
+              continue; // the event records choice 0 only
+            }
+            if (choice.content != null) {
+              content = (content == null ? new StringBuilder() : content).append(choice.content);
+            }
+            if (choice.finish != null) {
+              finish = choice.finish;
+            }
+          }
+        }
+        case "usage" -> usageNode = value == JsonToken.START_OBJECT ? JSON.readTree(p) : null;
+        default -> p.skipChildren();
+      }
     }
+    // the order of a tree read: model, then an error (which ends the chunk), then choices, then usage
     if (model == null) { // Azure's leading prompt_filter_results chunk names model ""
-      String named = OpenAiChat.textOrNull(chunk.get("model"));
-      model = named == null || named.isEmpty() ? null : named;
+      model = chunkModel == null || chunkModel.isEmpty() ? null : chunkModel;
     }
-    JsonNode error = chunk.get("error");
-    if (error != null && error.isObject()) {
-      errorMessage = error.path("message").asText(null);
-      errorType = OpenAiChat.textOrNull(error.get("type"));
+    if (hasError) {
+      errorMessage = chunkErrorMessage;
+      errorType = chunkErrorType;
       return true;
     }
-    JsonNode choices = chunk.get("choices");
-    if (choices != null && choices.isArray()) {
-      for (JsonNode choice : choices) {
-        if (choice.path("index").asInt(0) != 0) {
-          continue; // the event records choice 0 only
-        }
-        JsonNode content = choice.path("delta").get("content");
-        if (content != null && content.isTextual() && completion.length() < MAX_COMPLETION_CHARS) {
-          completion.append(content.asText(), 0,
-              Math.min(content.asText().length(), MAX_COMPLETION_CHARS - completion.length()));
-        }
-        String finish = OpenAiChat.textOrNull(choice.get("finish_reason"));
-        if (finish != null) {
-          finishReason = finish;
-        }
-      }
+    if (content != null && completion.length() < MAX_COMPLETION_CHARS) {
+      completion.append(content, 0, Math.min(content.length(), MAX_COMPLETION_CHARS - completion.length()));
     }
-    JsonNode u = chunk.get("usage");
-    if (u != null && u.isObject()) {
-      usage = OpenAiChat.usage(u);
-      if (!forwardUsageChunk && choices != null && choices.isArray() && choices.isEmpty()) {
-        return false;
-      }
+    if (finish != null) {
+      finishReason = finish;
+    }
+    if (usageNode != null) {
+      usage = OpenAiChat.usage(usageNode);
+      return forwardUsageChunk || !hasChoices || choiceCount > 0;
     }
     return true;
   }
 
+  private record Choice(int index, String content, String finish) {}
+
+  private static int skipped(JsonParser p, int value) throws IOException {
+    p.skipChildren();
+    return value;
+  }
+
+  /** One element of {@code choices} (the parser is on its START_OBJECT); leaves it on the END_OBJECT. */
+  private static Choice choice(JsonParser p) throws IOException {
+    int index = 0;
+    String content = null;
+    String finish = null;
+    for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      switch (field) {
+        case "index" -> index = value.isScalarValue() ? p.getValueAsInt(0) : skipped(p, 0);
+        case "finish_reason" -> finish = value == JsonToken.VALUE_STRING ? p.getText() : null;
+        case "delta" -> {
+          content = null;
+          if (value != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            break;
+          }
+          for (JsonToken d = p.nextToken(); d == JsonToken.FIELD_NAME; d = p.nextToken()) {
+            boolean isContent = p.currentName().equals("content");
+            JsonToken v = p.nextToken();
+            if (isContent) {
+              content = v == JsonToken.VALUE_STRING ? p.getText() : null;
+            }
+            p.skipChildren();
+          }
+        }
+        default -> p.skipChildren();
+      }
+    }
+    return new Choice(index, content, finish);
+  }
+
   /**
-   * The joined {@code data:} lines of an event, or null when it has none. Lines end with LF or CRLF. Scans
-   * the bytes in place and decodes only the values: this runs for every chunk of every stream.
+   * Finds the event's {@code data:} lines in place: true when it has any, with the value of a single
+   * line at {@link #dataStart}..{@link #dataEnd} of {@link #pending}, or several lines joined with
+   * {@code \n} in {@link #joinedData}. Lines end with LF or CRLF. This runs for every chunk of every
+   * stream, so the common single line is neither copied nor decoded.
    */
-  private String dataOf(int from, int to) {
-    String data = null;
-    StringBuilder joined = null; // only for the rare event of several data lines
+  private boolean findData(int from, int to) {
+    boolean found = false;
+    joinedData = null;
+    java.io.ByteArrayOutputStream joined = null; // only for the rare event of several data lines
     int lineStart = from;
     while (lineStart < to) {
       int lineEnd = lineStart;
@@ -222,16 +330,25 @@ public final class OpenAiStreamTap implements ChatStream {
       int end = lineEnd > lineStart && pending[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
       if (isDataLine(lineStart, end)) {
         int valueStart = lineStart + 5 < end && pending[lineStart + 5] == ' ' ? lineStart + 6 : lineStart + 5;
-        String value = new String(pending, valueStart, end - valueStart, StandardCharsets.UTF_8);
-        if (data == null) {
-          data = value;
+        if (!found) {
+          found = true;
+          dataStart = valueStart;
+          dataEnd = end;
         } else {
-          joined = (joined == null ? new StringBuilder(data) : joined).append('\n').append(value);
+          if (joined == null) {
+            joined = new java.io.ByteArrayOutputStream();
+            joined.write(pending, dataStart, dataEnd - dataStart);
+          }
+          joined.write('\n');
+          joined.write(pending, valueStart, end - valueStart);
         }
       }
       lineStart = lineEnd + 1;
     }
-    return joined != null ? joined.toString() : data;
+    if (joined != null) {
+      joinedData = joined.toByteArray();
+    }
+    return found;
   }
 
   private boolean isDataLine(int from, int to) {

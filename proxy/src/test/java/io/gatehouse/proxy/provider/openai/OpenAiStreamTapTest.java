@@ -122,6 +122,44 @@ class OpenAiStreamTapTest {
     assertThat(json.readTree(OpenAiChat.upstreamBody(plain, "b", false)).has("stream_options")).isFalse();
   }
 
+  @Test
+  void readsChunksWhateverTheOrderOfTheirFieldsAndOnlyChoiceZero() {
+    OpenAiStreamTap tap = new OpenAiStreamTap(false);
+    String reordered = "data: {\"choices\":[{\"delta\":{\"content\":\"other\"},\"index\":1},"
+        + "{\"finish_reason\":null,\"delta\":{\"tool_calls\":[{\"index\":0}],\"content\":\"A\"},\"index\":0}],"
+        + "\"usage\":null,\"model\":\"m-1\",\"extra\":{\"nested\":[1,{\"x\":\"y\"}]}}\n\n"
+        + "data: {\"model\":\"m-2\",\"choices\":[{\"index\":0,\"delta\":{\"content\":null},\"finish_reason\":\"length\"}]}\n\n"
+        + "data: {\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":1},\"choices\":[]}\n\n";
+    String out = StandardCharsets.UTF_8.decode(tap.feed(utf8(reordered))).toString();
+    assertThat(out).doesNotContain("prompt_tokens").contains("other");
+    assertThat(tap.completion()).isEqualTo("A");
+    assertThat(tap.model()).isEqualTo("m-1");
+    assertThat(tap.finishReason()).isEqualTo("length");
+    assertThat(tap.usage().inputTokens()).isEqualTo(4L);
+    assertThat(tap.events()).isEqualTo(3);
+  }
+
+  @Test
+  void aBrokenChunkChangesNothingButEndsTheStreamWithAnErrorEvent() {
+    OpenAiStreamTap tap = new OpenAiStreamTap(false);
+    String broken = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lost\"}}],\"model\":\"m\"\n\n";
+    String out = StandardCharsets.UTF_8.decode(tap.feed(utf8(HELLO + broken + WORLD))).toString();
+    assertThat(out).startsWith(HELLO).contains("malformed_chunk").doesNotContain("lost").doesNotContain(" world");
+    assertThat(tap.completion()).isEqualTo("Héllo");
+    assertThat(tap.errorType()).isEqualTo("upstream_error");
+  }
+
+  @Test
+  void anErrorEventWinsOverTheRestOfItsChunkAndNonJsonDataIsForwarded() {
+    OpenAiStreamTap tap = new OpenAiStreamTap(false);
+    String events = "data: keep-alive\n\ndata: [1,2]\n\n"
+        + "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ignored\"}}],\"error\":{\"type\":\"server_error\",\"message\":\"boom\"}}\n\n";
+    assertThat(StandardCharsets.UTF_8.decode(tap.feed(utf8(events))).toString()).isEqualTo(events);
+    assertThat(tap.errorMessage()).isEqualTo("boom");
+    assertThat(tap.errorType()).isEqualTo("server_error");
+    assertThat(tap.completion()).isEmpty();
+  }
+
   private static ByteBuffer utf8(String s) {
     return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
   }
