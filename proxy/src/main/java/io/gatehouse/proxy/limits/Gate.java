@@ -226,7 +226,18 @@ public final class Gate {
       Double cost = event.costUsd();
       long tokens = (event.inputTokens() == null ? 0 : event.inputTokens())
           + (event.outputTokens() == null ? 0 : event.outputTokens());
-      log.settle(new Ledger.Settle(reserve.id(), cost == null ? 0 : Ledger.nanos(cost), tokens));
+      long nanos;
+      if (cost != null) {
+        nanos = Ledger.nanos(cost);
+      } else if (event.inputTokens() == null && event.completion() != null && !event.completion().isEmpty()) {
+        // an answer cut off before its usage arrived (stream broke, client left): the provider bills what
+        // it generated, which the reservation bounds; settling at 0 would let such requests overspend
+        nanos = reserve.cost();
+        tokens = reserve.tokens();
+      } else {
+        nanos = 0; // failed before an answer, or a model without a price
+      }
+      log.settle(new Ledger.Settle(reserve.id(), nanos, tokens));
     });
   }
 

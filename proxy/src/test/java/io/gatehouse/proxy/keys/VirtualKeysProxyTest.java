@@ -89,6 +89,7 @@ class VirtualKeysProxyTest {
         "prices:",
         "  \"fake/gpt-4o-mini\": { input: 0, output: 500000 }",
         "  \"fake/gpt-4o\": { input: 250000, output: 500000 }",
+        "  \"fake/gpt-4o-mini@cut-2\": { input: 0, output: 500000 }",
         // Anthropic-like: a cache-write premium, and twice the rates above a (tiny) long-context threshold
         "  \"fake/gpt-4o-long\": { input: 1000000, cache_write: 1250000, output: 1000000,",
         "    long_context: { threshold: 4, input: 2000000, cache_write: 2500000, output: 2000000 } }",
@@ -456,6 +457,30 @@ class VirtualKeysProxyTest {
       }
     }
     assertThat(spent).isLessThanOrEqualTo(20.0);
+  }
+
+  @Test
+  @Order(12)
+  void aStreamCutOffBeforeItsUsageKeepsItsReservationSoItCannotOverspend() throws Exception {
+    String secret = createKey(a, "{\"budget\": {\"usd\": 3, \"period\": \"day\"}}").get("key").asText();
+    awaitKnown(b, secret);
+    // each stream reserves 2 output tokens × $0.5 = $1 and breaks off after two chunks, before any usage:
+    // the provider bills what it generated, so each keeps its $1 and only three fit in $3
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (i % 2 == 0 ? a : b).port()
+              + "/v1/chat/completions"))
+          .header("Content-Type", "application/json").header("Authorization", "Bearer " + secret)
+          .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"fake/gpt-4o-mini@cut-2\",\"max_tokens\":2,"
+              + "\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+          .build();
+      HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() == 200) {
+        assertThat(r.body()).as("the stream broke off in-band").contains("stream_interrupted");
+      }
+      statuses.add(r.statusCode());
+    }
+    assertThat(statuses).containsExactly(200, 200, 200, 429, 429);
   }
 
   @Test
