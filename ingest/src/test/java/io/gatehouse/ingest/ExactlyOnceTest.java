@@ -9,6 +9,7 @@ import io.gatehouse.ingest.clickhouse.EventsInserter;
 import io.gatehouse.ingest.clickhouse.EventsInserter.InsertFailedException;
 import io.gatehouse.ingest.clickhouse.Migrator;
 import io.gatehouse.ingest.consume.LoopHooks;
+import io.gatehouse.ingest.health.HealthEndpoint;
 import io.gatehouse.schemas.EventJson;
 import io.gatehouse.schemas.GatehouseEvent;
 import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
@@ -79,6 +80,9 @@ class ExactlyOnceTest {
     long committedBeforeCrash;
     try (IngestService ingest = IngestService.start(env, crashOnSecondInsert)) {
       Poll.until(DEADLINE, "the loop to crash", () -> inserts.get() == 2 && health(ingest).contains("\"down\""));
+      // the consumer is dead: neither live (a supervisor restarts it) nor ready
+      assertThat(IngestServiceTest.get(ingest.port(), HealthEndpoint.LIVE).statusCode()).isEqualTo(503);
+      assertThat(IngestServiceTest.get(ingest.port(), HealthEndpoint.READY).statusCode()).isEqualTo(503);
       insertedBeforeCrash = ingest.stats().insertedRows();
       committedBeforeCrash = TestEvents.committed(kafka, group, topic);
     }
