@@ -101,7 +101,8 @@ public final class AnalyticsUi implements AutoCloseable {
           Budgets.class.getName(), budgets), Map.of(
           "/metrics", metricsHandler(meters, env.get(METRICS_TOKEN)),
           // a client of its own with a short timeout: probes stay out of the dashboards' query metrics
-          VaadinUndertow.READY, new ClickHouseReadiness(new ClickHouseHttp(clickHouseUrl, user, clickHousePassword, READY_TIMEOUT))));
+          VaadinUndertow.READY, new ClickHouseReadiness(
+              new ClickHouseHttp(clickHouseUrl, user, clickHousePassword, READY_TIMEOUT))));
     } catch (ServletException e) {
       throw new IllegalStateException("Vaadin failed to deploy: " + e.getMessage(), e);
     }

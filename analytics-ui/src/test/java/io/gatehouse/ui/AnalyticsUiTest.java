@@ -34,7 +34,8 @@ class AnalyticsUiTest {
       // serving, so live; without ClickHouse it cannot show anything, so not ready
       assertThat(status(base + "/health/live")).isEqualTo("200 {\"status\":\"live\"}");
       assertThat(status(base + "/health")).isEqualTo("200 {\"status\":\"ok\"}");
-      assertThat(status(base + "/health/ready")).isEqualTo("503 {\"status\":\"unready\",\"clickhouse\":\"unreachable\"}");
+      assertThat(status(base + "/health/ready"))
+          .isEqualTo("503 {\"status\":\"unready\",\"clickhouse\":\"unreachable\"}");
     }
   }
 
@@ -43,7 +44,8 @@ class AnalyticsUiTest {
     ClickHouseServer clickHouse = ClickHouseServer.shared();
     try (AnalyticsUi ui = AnalyticsUi.start(Map.of("GATEHOUSE_UI_PORT", "0",
         "GATEHOUSE_CLICKHOUSE_URL", clickHouse.httpUrl()))) {
-      assertThat(status("http://127.0.0.1:" + ui.port() + "/health/ready")).isEqualTo("200 {\"status\":\"ready\"}");
+      assertThat(status("http://127.0.0.1:" + ui.port() + "/health/ready"))
+          .isEqualTo("200 {\"status\":\"ready\"}");
     }
     // reachable but refusing (an unknown user): still not ready, and the anonymous answer tells no more
     try (AnalyticsUi ui = AnalyticsUi.start(Map.of("GATEHOUSE_UI_PORT", "0",

@@ -104,8 +104,8 @@ public final class IngestService implements AutoCloseable {
           config.topology().insertSettings());
       deadLetters = config.dlqTopic().isEmpty() ? null : new KafkaProducer<>(producerProps());
       loop = new IngestLoop(new KafkaConsumer<>(consumerProps()), config.topic(), deadLetters,
-          config.dlqTopic(), inserter, new StoredEvents(clickHouse, config.topology().checkSettings()), stats, config.batchMax(),
-          config.flushInterval(), hooks);
+          config.dlqTopic(), inserter, new StoredEvents(clickHouse, config.topology().checkSettings()), stats,
+          config.batchMax(), config.flushInterval(), hooks);
       loopThread = new Thread(loop, "gatehouse-ingest-consumer");
       loopThread.start();
       Properties feedbackProps = consumerProps();

@@ -10,6 +10,7 @@ import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,8 +40,7 @@ public final class EventsInserter implements AutoCloseable {
    * 286 UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE, 319 UNKNOWN_STATUS_OF_INSERT (the next attempt's
    * already-stored check decides), 999 KEEPER_EXCEPTION.
    */
-  static final java.util.Set<Integer> TRANSIENT_CODES =
-      java.util.Set.of(159, 202, 209, 210, 242, 252, 279, 285, 286, 319, 999);
+  static final Set<Integer> TRANSIENT_CODES = Set.of(159, 202, 209, 210, 242, 252, 279, 285, 286, 319, 999);
 
   private final Client client;
   private final Map<String, String> serverSettings;
