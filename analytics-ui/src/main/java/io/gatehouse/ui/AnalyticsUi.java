@@ -7,6 +7,7 @@ import io.gatehouse.ui.budget.Budgets;
 import io.gatehouse.ui.experiments.ExperimentQueries;
 import io.gatehouse.ui.requests.RequestQueries;
 import io.gatehouse.ui.rollup.RollupQueries;
+import io.gatehouse.ui.server.ClickHouseReadiness;
 import io.gatehouse.ui.server.UiMeters;
 import io.gatehouse.ui.server.VaadinUndertow;
 import jakarta.servlet.ServletException;
@@ -26,10 +27,14 @@ import org.slf4j.LoggerFactory;
  * {@code GATEHOUSE_UI_HOST} (bind address, default 127.0.0.1; 0.0.0.0 in containers),
  * {@code GATEHOUSE_UI_USERS} / {@code GATEHOUSE_UI_USERS_FILE} (who may sign in, see {@link UiUsers}),
  * {@code GATEHOUSE_UI_BUDGETS} (monthly budgets shown next to spend, see {@link Budgets}).
- * Every page needs a signed-in user; {@code /health} is the one anonymous URL.
+ * Every page needs a signed-in user; {@code /health}, {@code /health/live} and {@code /health/ready} (ClickHouse
+ * answers) are the anonymous URLs.
  */
 public final class AnalyticsUi implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AnalyticsUi.class);
+
+  /** How long {@code /health/ready} waits for ClickHouse before it answers 503. */
+  static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
 
   private final VaadinUndertow server;
 
@@ -37,7 +42,7 @@ public final class AnalyticsUi implements AutoCloseable {
     this.server = server;
   }
 
-  /** Bearer token that {@code GET /metrics} requires; without it the endpoint is off (only /health is anonymous). */
+  /** Bearer token that {@code GET /metrics} requires; without it the endpoint is off (only /health* are anonymous). */
   public static final String METRICS_TOKEN = "GATEHOUSE_UI_METRICS_TOKEN";
 
   /** {@code GET /metrics}: Prometheus text for a scraper presenting {@link #METRICS_TOKEN}; 404 when none is set. */
@@ -76,8 +81,8 @@ public final class AnalyticsUi implements AutoCloseable {
     long started = System.nanoTime();
     URI clickHouseUrl = URI.create(env.getOrDefault("GATEHOUSE_CLICKHOUSE_URL", "http://127.0.0.1:8123"));
     String user = env.getOrDefault("GATEHOUSE_CLICKHOUSE_USER", "default");
-    ClickHouseHttp clickHouse = new ClickHouseHttp(clickHouseUrl, user,
-        env.getOrDefault("GATEHOUSE_CLICKHOUSE_PASSWORD", ""), Duration.ofSeconds(30));
+    String clickHousePassword = env.getOrDefault("GATEHOUSE_CLICKHOUSE_PASSWORD", "");
+    ClickHouseHttp clickHouse = new ClickHouseHttp(clickHouseUrl, user, clickHousePassword, Duration.ofSeconds(30));
     String host = env.getOrDefault("GATEHOUSE_UI_HOST", "127.0.0.1");
     int port = port(env.getOrDefault("GATEHOUSE_UI_PORT", "8081"));
 
@@ -93,7 +98,11 @@ public final class AnalyticsUi implements AutoCloseable {
           RollupQueries.class.getName(), new RollupQueries(clickHouse),
           ExperimentQueries.class.getName(), new ExperimentQueries(clickHouse),
           UiUsers.class.getName(), users,
-          Budgets.class.getName(), budgets), metricsHandler(meters, env.get(METRICS_TOKEN)));
+          Budgets.class.getName(), budgets), Map.of(
+          "/metrics", metricsHandler(meters, env.get(METRICS_TOKEN)),
+          // a client of its own with a short timeout: probes stay out of the dashboards' query metrics
+          VaadinUndertow.READY, new ClickHouseReadiness(
+              new ClickHouseHttp(clickHouseUrl, user, clickHousePassword, READY_TIMEOUT))));
     } catch (ServletException e) {
       throw new IllegalStateException("Vaadin failed to deploy: " + e.getMessage(), e);
     }

@@ -3,6 +3,7 @@ package io.gatehouse.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gatehouse.testsupport.clickhouse.ClickHouseServer;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.ServerSocket;
@@ -29,7 +30,34 @@ class AnalyticsUiTest {
       assertThat(get(base + "/gatehouse/gh-chart.js").body()).contains("customElements.define('gh-chart'");
       assertThat(get(base + "/gatehouse/gatehouse.css").statusCode()).isEqualTo(200);
       assertThat(get(base + "/webjars/echarts/5.3.1/dist/echarts.min.js").statusCode()).isEqualTo(200);
+
+      // serving, so live; without ClickHouse it cannot show anything, so not ready
+      assertThat(status(base + "/health/live")).isEqualTo("200 {\"status\":\"live\"}");
+      assertThat(status(base + "/health")).isEqualTo("200 {\"status\":\"ok\"}");
+      assertThat(status(base + "/health/ready"))
+          .isEqualTo("503 {\"status\":\"unready\",\"clickhouse\":\"unreachable\"}");
     }
+  }
+
+  @Test
+  void readyWhenClickHouseAnswersItsQueries() throws Exception {
+    ClickHouseServer clickHouse = ClickHouseServer.shared();
+    try (AnalyticsUi ui = AnalyticsUi.start(Map.of("GATEHOUSE_UI_PORT", "0",
+        "GATEHOUSE_CLICKHOUSE_URL", clickHouse.httpUrl()))) {
+      assertThat(status("http://127.0.0.1:" + ui.port() + "/health/ready"))
+          .isEqualTo("200 {\"status\":\"ready\"}");
+    }
+    // reachable but refusing (an unknown user): still not ready, and the anonymous answer tells no more
+    try (AnalyticsUi ui = AnalyticsUi.start(Map.of("GATEHOUSE_UI_PORT", "0",
+        "GATEHOUSE_CLICKHOUSE_URL", clickHouse.httpUrl(), "GATEHOUSE_CLICKHOUSE_USER", "nobody"))) {
+      assertThat(status("http://127.0.0.1:" + ui.port() + "/health/ready"))
+          .isEqualTo("503 {\"status\":\"unready\",\"clickhouse\":\"error\"}");
+    }
+  }
+
+  private String status(String url) throws IOException, InterruptedException {
+    HttpResponse<String> r = get(url);
+    return r.statusCode() + " " + r.body();
   }
 
   @Test

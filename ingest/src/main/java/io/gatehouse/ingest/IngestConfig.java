@@ -1,5 +1,6 @@
 package io.gatehouse.ingest;
 
+import io.gatehouse.ingest.clickhouse.ClickHouseTopology;
 import io.gatehouse.schemas.Topics;
 import java.net.URI;
 import java.time.Duration;
@@ -12,7 +13,8 @@ import java.util.Map;
  * @param dlqTopic topic for events that cannot become rows; empty disables the dead-letter topic
  * @param batchMax most events per ClickHouse insert (default {@link #DEFAULT_BATCH_MAX})
  * @param flushInterval longest time an event waits in a partial batch before it is inserted
- * @param applyMigrations false: the schema is managed outside (e.g. a cluster, see {@code Migrations --cluster})
+ * @param applyMigrations false: the schema is managed outside (always so on a cluster, see {@code Migrations --cluster})
+ * @param topology single node, or the cluster the schema was emitted for and its insert quorum
  */
 public record IngestConfig(
     String kafkaBootstrap,
@@ -25,7 +27,8 @@ public record IngestConfig(
     int port,
     int batchMax,
     Duration flushInterval,
-    boolean applyMigrations) {
+    boolean applyMigrations,
+    ClickHouseTopology topology) {
 
   public static final String KAFKA_BOOTSTRAP = "GATEHOUSE_KAFKA_BOOTSTRAP";
   public static final String KAFKA_TOPIC = "GATEHOUSE_KAFKA_TOPIC";
@@ -38,6 +41,10 @@ public record IngestConfig(
   public static final String BATCH_MAX = "GATEHOUSE_INGEST_BATCH_MAX";
   public static final String FLUSH_MS = "GATEHOUSE_INGEST_FLUSH_MS";
   public static final String SKIP_MIGRATIONS = "GATEHOUSE_CLICKHOUSE_SKIP_MIGRATIONS";
+  /** The cluster name given to {@code Migrations --cluster NAME}; unset = a single ClickHouse node. */
+  public static final String CLICKHOUSE_CLUSTER = "GATEHOUSE_CLICKHOUSE_CLUSTER";
+  /** With a cluster: replicas per shard that must hold an insert (set it to the replica count). */
+  public static final String INSERT_QUORUM = "GATEHOUSE_CLICKHOUSE_INSERT_QUORUM";
   /**
    * Events per insert by default. 20,000 (was 5,000): a quarter of the inserts, parts and
    * already-stored checks per event under a backlog, for ≈ 40 MB of rows in hand; a steady trickle is
@@ -70,6 +77,7 @@ public record IngestConfig(
       throw new IllegalArgumentException(
           CLICKHOUSE_URL + " must be an http(s) URL of ClickHouse's HTTP interface, got '" + url + "'");
     }
+    ClickHouseTopology topology = topology(env);
     return new IngestConfig(
         value(env, KAFKA_BOOTSTRAP, "localhost:9092"),
         topic,
@@ -81,12 +89,41 @@ public record IngestConfig(
         integer(env, PORT, 8082),
         integer(env, BATCH_MAX, DEFAULT_BATCH_MAX),
         Duration.ofMillis(integer(env, FLUSH_MS, 500)),
-        !switch (value(env, SKIP_MIGRATIONS, "0").toLowerCase(java.util.Locale.ROOT)) {
+        // the single-node migrations must never run against a cluster schema: their views, created on
+        // the Distributed tables beside the cluster's own, would count every event twice
+        topology.isCluster() ? false : !switch (value(env, SKIP_MIGRATIONS, "0").toLowerCase(java.util.Locale.ROOT)) {
           case "1", "true", "yes" -> true;
           case "0", "false", "no" -> false;
           default -> throw new IllegalArgumentException(SKIP_MIGRATIONS + " must be 1 or 0, got '"
               + env.get(SKIP_MIGRATIONS) + "'");
-        });
+        },
+        topology);
+  }
+
+  private static ClickHouseTopology topology(Map<String, String> env) {
+    String cluster = value(env, CLICKHOUSE_CLUSTER, "");
+    String quorum = value(env, INSERT_QUORUM, "");
+    if (cluster.isEmpty()) {
+      if (!quorum.isEmpty()) {
+        throw new IllegalArgumentException(INSERT_QUORUM + " applies only to a cluster: set "
+            + CLICKHOUSE_CLUSTER + " too, or unset it");
+      }
+      return ClickHouseTopology.SINGLE_NODE;
+    }
+    if (!cluster.matches("\\w+")) {
+      throw new IllegalArgumentException(CLICKHOUSE_CLUSTER + " must be the cluster name given to "
+          + "`Migrations --cluster` (letters, digits, _), got '" + cluster + "'");
+    }
+    if (quorum.isEmpty()) {
+      throw new IllegalArgumentException(CLICKHOUSE_CLUSTER + " is set: set " + INSERT_QUORUM + " to the number "
+          + "of replicas per shard (1 when shards have no replicas), so that an acknowledged insert is on every "
+          + "replica the already-stored check may read");
+    }
+    int n = integer(env, INSERT_QUORUM, 0);
+    if (n < 1) {
+      throw new IllegalArgumentException(INSERT_QUORUM + " must be at least 1, got " + n);
+    }
+    return ClickHouseTopology.cluster(cluster, n);
   }
 
   /** Never shows the ClickHouse password. */
@@ -95,7 +132,8 @@ public record IngestConfig(
     return "IngestConfig[kafka=" + kafkaBootstrap + ", topic=" + topic + ", group=" + groupId
         + ", dlq=" + (dlqTopic.isEmpty() ? "(off)" : dlqTopic) + ", clickhouse=" + clickHouseUrl
         + " as " + clickHouseUser + ", port=" + port + ", batchMax=" + batchMax
-        + ", flushMs=" + flushInterval.toMillis() + (applyMigrations ? "" : ", migrations=skipped") + "]";
+        + ", flushMs=" + flushInterval.toMillis() + (applyMigrations ? "" : ", migrations=skipped")
+        + (topology.isCluster() ? ", " + topology : "") + "]";
   }
 
   private static String value(Map<String, String> env, String name, String fallback) {

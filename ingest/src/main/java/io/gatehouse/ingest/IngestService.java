@@ -89,20 +89,23 @@ public final class IngestService implements AutoCloseable {
       List<Integer> applied = new Migrator(clickHouse).awaitAndApply(() -> !closed);
       log.info(applied.isEmpty() ? "ClickHouse schema is current"
           : "Applied ClickHouse migrations " + applied);
+    } else if (config.topology().isCluster()) {
+      log.info("Not applying ClickHouse migrations: on {} the schema is the one `Migrations --cluster {}` "
+          + "prints, applied once by the operator", config.topology(), config.topology().cluster());
     } else {
-      log.info("Not applying ClickHouse migrations ({}=1): the schema is managed outside, e.g. a cluster "
-          + "schema from `Migrations --cluster NAME`", IngestConfig.SKIP_MIGRATIONS);
+      log.info("Not applying ClickHouse migrations ({}=1): the schema is managed outside",
+          IngestConfig.SKIP_MIGRATIONS);
     }
     synchronized (this) {
       if (closed) {
         throw new IllegalStateException("ingest was closed while starting");
       }
-      inserter = new EventsInserter(
-          config.clickHouseUrl(), config.clickHouseUser(), config.clickHousePassword());
+      inserter = new EventsInserter(config.clickHouseUrl(), config.clickHouseUser(), config.clickHousePassword(),
+          config.topology().insertSettings());
       deadLetters = config.dlqTopic().isEmpty() ? null : new KafkaProducer<>(producerProps());
       loop = new IngestLoop(new KafkaConsumer<>(consumerProps()), config.topic(), deadLetters,
-          config.dlqTopic(), inserter, new StoredEvents(clickHouse), stats, config.batchMax(),
-          config.flushInterval(), hooks);
+          config.dlqTopic(), inserter, new StoredEvents(clickHouse, config.topology().checkSettings()), stats,
+          config.batchMax(), config.flushInterval(), hooks);
       loopThread = new Thread(loop, "gatehouse-ingest-consumer");
       loopThread.start();
       Properties feedbackProps = consumerProps();

@@ -9,6 +9,7 @@ import io.gatehouse.ingest.clickhouse.EventsInserter;
 import io.gatehouse.ingest.clickhouse.EventsInserter.InsertFailedException;
 import io.gatehouse.ingest.clickhouse.Migrator;
 import io.gatehouse.ingest.consume.LoopHooks;
+import io.gatehouse.ingest.health.HealthEndpoint;
 import io.gatehouse.schemas.EventJson;
 import io.gatehouse.schemas.GatehouseEvent;
 import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
@@ -23,16 +24,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Re-delivery of records ClickHouse already holds inserts nothing twice: counted without FINAL (before
- * any merge could hide a duplicate) and through a materialized rollup, which no merge can undo.
- * (Each test's events are distinct, so "once per record" and "once per event" agree here.)
- * Real Kafka and real ClickHouse; the crash is injected between the insert and the commit.
+ * any merge could hide a duplicate) and through the dashboards' real rollups (migration 0003:
+ * {@code rollup_hourly}, {@code rollup_daily}, {@code rollup_daily_user}, AggregatingMergeTree tables
+ * filled by materialized views on every insert), which no merge can undo. (Each test's events are
+ * distinct, so "once per record" and "once per event" agree here.) Real Kafka and real ClickHouse,
+ * migrated by ingest's own {@link Migrator}; the crash is injected between the insert and the commit.
  */
 class ExactlyOnceTest {
   private static final Duration DEADLINE = Duration.ofSeconds(60);
@@ -42,7 +44,6 @@ class ExactlyOnceTest {
   String topic;
   String group;
   String feature;
-  String rollup;
 
   @BeforeAll
   static void infra() {
@@ -51,23 +52,11 @@ class ExactlyOnceTest {
     new Migrator(new ClickHouseHttp(URI.create(clickHouse.httpUrl()), "default", "")).apply();
   }
 
-  /** A SummingMergeTree rollup of this test's rows: it sums every insert, duplicates included. */
   @BeforeEach
-  void rollup() {
+  void names() {
     topic = TestEvents.unique("ingest-eo");
     group = TestEvents.unique("group");
     feature = TestEvents.unique("feature");
-    rollup = "gatehouse_test.rollup_" + feature.replace('-', '_');
-    clickHouse.query("CREATE DATABASE IF NOT EXISTS gatehouse_test");
-    clickHouse.query("CREATE MATERIALIZED VIEW " + rollup
-        + " ENGINE = SummingMergeTree() ORDER BY feature AS SELECT feature, count() AS requests,"
-        + " sum(ifNull(input_tokens, 0)) AS tokens FROM gatehouse.events WHERE feature = '" + feature
-        + "' GROUP BY feature");
-  }
-
-  @AfterEach
-  void dropRollup() {
-    clickHouse.query("DROP TABLE IF EXISTS " + rollup);
   }
 
   @Test
@@ -91,6 +80,9 @@ class ExactlyOnceTest {
     long committedBeforeCrash;
     try (IngestService ingest = IngestService.start(env, crashOnSecondInsert)) {
       Poll.until(DEADLINE, "the loop to crash", () -> inserts.get() == 2 && health(ingest).contains("\"down\""));
+      // the consumer is dead: neither live (a supervisor restarts it) nor ready
+      assertThat(IngestServiceTest.get(ingest.port(), HealthEndpoint.LIVE).statusCode()).isEqualTo(503);
+      assertThat(IngestServiceTest.get(ingest.port(), HealthEndpoint.READY).statusCode()).isEqualTo(503);
       insertedBeforeCrash = ingest.stats().insertedRows();
       committedBeforeCrash = TestEvents.committed(kafka, group, topic);
     }
@@ -187,14 +179,32 @@ class ExactlyOnceTest {
     assertExactlyOnce(all);
   }
 
-  /** Raw count, distinct ids, rollup count and rollup sum all equal the events, without FINAL. */
+  /**
+   * Raw count and distinct ids equal the events, without FINAL; and each real rollup, read the way the
+   * dashboards read it (-Merge over all of its rows for this test's feature or users), counts every
+   * event once and sums its tokens and cost exactly (the test's costs are exact in a double).
+   */
   private void assertExactlyOnce(List<GatehouseEvent> events) {
-    long tokens = events.stream().mapToLong(GatehouseEvent::inputTokens).sum();
     assertThat(rawCount()).as("rows without FINAL").isEqualTo(events.size());
     assertThat(number("SELECT uniqExact(event_id) FROM gatehouse.events WHERE feature = '" + feature + "'"))
         .isEqualTo(events.size());
-    assertThat(number("SELECT sum(requests) FROM " + rollup)).as("rollup count").isEqualTo(events.size());
-    assertThat(number("SELECT sum(tokens) FROM " + rollup)).as("rollup tokens").isEqualTo(tokens);
+    String expected = events.size() + "\t" + events.stream().mapToLong(GatehouseEvent::inputTokens).sum()
+        + "\t" + events.stream().mapToLong(GatehouseEvent::outputTokens).sum()
+        + "\t" + events.stream().mapToDouble(GatehouseEvent::costUsd).sum();
+    String merged = "countMerge(requests), sumMerge(input_tokens), sumMerge(output_tokens), sumMerge(cost_usd)";
+    assertThat(rollup("SELECT " + merged + " FROM gatehouse.rollup_hourly WHERE feature = '" + feature + "'"))
+        .as("rollup_hourly: requests, input tokens, output tokens, cost").isEqualTo(expected);
+    assertThat(rollup("SELECT " + merged + " FROM gatehouse.rollup_daily WHERE feature = '" + feature + "'"))
+        .as("rollup_daily: requests, input tokens, output tokens, cost").isEqualTo(expected);
+    assertThat(rollup("SELECT " + merged + " FROM gatehouse.rollup_daily_user WHERE user LIKE '" + feature + "-u%'"))
+        .as("rollup_daily_user: requests, input tokens, output tokens, cost").isEqualTo(expected);
+  }
+
+  /** One row of count, two token sums and a cost, with the cost as Java prints it (exact here). */
+  private static String rollup(String sql) {
+    String[] row = clickHouse.query(sql + " FORMAT TabSeparated").strip().split("\t");
+    assertThat(row).as(sql).hasSize(4);
+    return row[0] + "\t" + row[1] + "\t" + row[2] + "\t" + Double.parseDouble(row[3]);
   }
 
   private long rawCount() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.ingest.health.HealthEndpoint;
 import io.gatehouse.schemas.EventIds;
 import io.gatehouse.schemas.EventJson;
 import io.gatehouse.schemas.GatehouseEvent;
@@ -68,6 +69,10 @@ class IngestServiceTest {
       assertThat(rows("SELECT sum(input_tokens) FROM gatehouse.events FINAL WHERE feature = '"
           + feature + "'")).isEqualTo(10L * n + (long) n * (n - 1) / 2);
 
+      assertThat(get(ingest.port(), HealthEndpoint.LIVE).statusCode()).isEqualTo(200);
+      HttpResponse<String> ready = get(ingest.port(), HealthEndpoint.READY);
+      assertThat(ready.statusCode()).isEqualTo(200);
+      assertThat(ready.body()).isEqualTo("{\"status\":\"ready\"}");
       HttpResponse<String> response = get(ingest.port());
       assertThat(response.statusCode()).isEqualTo(200);
       JsonNode health = EventJson.mapper().readTree(response.body());
@@ -295,8 +300,12 @@ class IngestServiceTest {
   }
 
   static HttpResponse<String> get(int port) throws Exception {
+    return get(port, "/health");
+  }
+
+  static HttpResponse<String> get(int port, String path) throws Exception {
     return HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).GET().build(),
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -27,13 +27,18 @@ final class TestEvents {
     return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
+  /**
+   * {@code n} distinct events of {@code feature}, with users of their own ({@code <feature>-u0..6}) and
+   * costs that are multiples of 2^-10 USD, so that sums of them are exact in a double.
+   */
   static List<GatehouseEvent> events(String feature, int n) {
     List<GatehouseEvent> out = new ArrayList<>();
     long now = System.currentTimeMillis();
     for (int i = 0; i < n; i++) {
       out.add(GatehouseEvent.builder().eventId(EventIds.next()).tsStartMs(now + i).tsEndMs(now + i + 40)
           .durationMs(40).endpoint("/v1/chat/completions").model("gpt-4o-mini").provider("openai")
-          .status(200).inputTokens(10L + i).outputTokens(5L).feature(feature).user("u-" + (i % 7))
+          .status(200).inputTokens(10L + i).outputTokens(5L).feature(feature).user(feature + "-u" + (i % 7))
+          .costUsd((i % 16) / 1024.0)
           .tags(Map.of("run", feature)).build());
     }
     return out;

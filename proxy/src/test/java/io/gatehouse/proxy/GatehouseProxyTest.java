@@ -395,6 +395,10 @@ class GatehouseProxyTest {
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(health.body()).path("status").asText()).isEqualTo("ok");
     assertThat(health.headers().firstValue("x-gatehouse-request-id")).isPresent();
+    HttpResponse<String> live = raw("GET", "/health/live", null);
+    assertThat(live.statusCode()).isEqualTo(200);
+    assertThat(live.body()).isEqualTo("{\"status\":\"live\"}");
+    assertThat(raw("GET", "/health/ready", null).statusCode()).isEqualTo(200);
 
     HttpResponse<String> models = raw("GET", "/v1/models", null);
     JsonNode list = JSON.readTree(models.body());

@@ -44,6 +44,7 @@ class ShutdownTest {
           "GATEHOUSE_LOG_FORMAT", "json"), dir.resolve("proxy.log"));
       try (proxy) {
         assertThat(get(proxy, "/health/ready").statusCode()).isEqualTo(200);
+        assertThat(get(proxy, "/health/live").body()).isEqualTo("{\"status\":\"live\"}");
         HttpResponse<Stream<String>> stream = HTTP.send(HttpRequest.newBuilder(URI.create(proxy.url("/v1/chat/completions")))
             .header("content-type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"openai/gpt-4o-mini\",\"stream\":true,\"messages\":"
@@ -54,6 +55,8 @@ class ShutdownTest {
 
         proxy.terminate();
         awaitStatus(proxy, "/health/ready", 503);
+        // draining is not dying: an orchestrator must not kill the process for it
+        assertThat(get(proxy, "/health/live").statusCode()).isEqualTo(200);
         HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create(proxy.url("/v1/chat/completions")))
             .header("content-type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"openai/gpt-4o-mini\",\"messages\":"

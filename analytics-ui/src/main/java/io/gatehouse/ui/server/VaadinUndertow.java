@@ -40,6 +40,10 @@ public final class VaadinUndertow implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(VaadinUndertow.class);
   /** Vaadin's own classes and ours: the only places that hold @HandlesTypes targets and routes. */
   private static final String[] SCANNED_PACKAGES = {"com.vaadin", "io.gatehouse.ui"};
+  /** 200 while the process serves HTTP at all. */
+  public static final String LIVE = "/health/live";
+  /** Registered by the composition root: 200 while the UI can do its job ({@link ClickHouseReadiness}). */
+  public static final String READY = "/health/ready";
 
   private final Undertow undertow;
   private final DeploymentManager deployment;
@@ -56,18 +60,16 @@ public final class VaadinUndertow implements AutoCloseable {
    * servlet context attributes, which views read through {@code VaadinContext#getAttribute(Class)}.
    */
   public static VaadinUndertow start(String host, int port, Map<String, Object> attributes) throws ServletException {
-    return start(host, port, attributes, exchange -> {
-      exchange.setStatusCode(404);
-      exchange.endExchange();
-    });
+    return start(host, port, attributes, Map.of());
   }
 
   /**
-   * Like {@link #start(String, int, Map)}, with {@code metrics} answering {@code GET /metrics} (outside
-   * Vaadin and its sign-in; the handler decides who may read).
+   * Like {@link #start(String, int, Map)}, with {@code endpoints} answering their exact paths outside
+   * Vaadin and its sign-in (e.g. {@code /metrics}, {@code /health/ready}; each handler decides who may
+   * read). {@code /health} and {@code /health/live} are always there.
    */
   public static VaadinUndertow start(String host, int port, Map<String, Object> attributes,
-      io.undertow.server.HttpHandler metrics) throws ServletException {
+      Map<String, io.undertow.server.HttpHandler> endpoints) throws ServletException {
     ClassLoader classLoader = VaadinUndertow.class.getClassLoader();
     DeploymentInfo info = Servlets.deployment()
         .setClassLoader(classLoader)
@@ -100,20 +102,23 @@ public final class VaadinUndertow implements AutoCloseable {
 
     DeploymentManager deployment = ServletContainer.Factory.newInstance().addDeployment(info);
     deployment.deploy();
+    io.undertow.server.handlers.PathHandler paths = Handlers.path(deployment.start())
+        .addExactPath("/health", exchange -> json(exchange, "{\"status\":\"ok\"}"))
+        .addExactPath(LIVE, exchange -> json(exchange, "{\"status\":\"live\"}"));
+    endpoints.forEach(paths::addExactPath);
     Undertow undertow = Undertow.builder()
         .addHttpListener(port, host)
-        .setHandler(Handlers.path(deployment.start()).addExactPath("/health", VaadinUndertow::health)
-            .addExactPath("/metrics", metrics))
+        .setHandler(paths)
         .build();
     undertow.start();
     int actualPort = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
     return new VaadinUndertow(undertow, deployment, actualPort);
   }
 
-  /** Anonymous liveness check for load balancers and the launcher: no data, no session. */
-  private static void health(HttpServerExchange exchange) {
+  /** Anonymous liveness answers ({@code /health}, {@link #LIVE}) for probes and the launcher: no data, no session. */
+  private static void json(HttpServerExchange exchange, String body) {
     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-    exchange.getResponseSender().send("{\"status\":\"ok\"}");
+    exchange.getResponseSender().send(body);
   }
 
   public int port() {

@@ -9,6 +9,8 @@ import com.clickhouse.data.ClickHouseFormat;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -28,10 +30,32 @@ public final class EventsInserter implements AutoCloseable {
   public static final String TABLE = "gatehouse.events";
   private static final long INSERT_TIMEOUT_SECONDS = 120;
 
+  /**
+   * ClickHouse error codes that say "not now" rather than "not these rows": the insert is retried as
+   * it is, never split to find rows to dead-letter. Current servers send the code (18.16 does not, so
+   * there every answered error counts as a refusal). On a cluster a replica or shard being away
+   * answers this way: 159 TIMEOUT_EXCEEDED, 202 TOO_MANY_SIMULTANEOUS_QUERIES, 209 SOCKET_TIMEOUT,
+   * 210 NETWORK_ERROR, 242 TABLE_IS_READ_ONLY (a replica without ZooKeeper), 252 TOO_MANY_PARTS,
+   * 279 ALL_CONNECTION_TRIES_FAILED, 285 TOO_FEW_LIVE_REPLICAS (fewer replicas than the quorum),
+   * 286 UNSATISFIED_QUORUM_FOR_PREVIOUS_WRITE, 319 UNKNOWN_STATUS_OF_INSERT (the next attempt's
+   * already-stored check decides), 999 KEEPER_EXCEPTION.
+   */
+  static final Set<Integer> TRANSIENT_CODES = Set.of(159, 202, 209, 210, 242, 252, 279, 285, 286, 319, 999);
+
   private final Client client;
+  private final Map<String, String> serverSettings;
   private final InsertSettings settings;
 
   public EventsInserter(URI url, String user, String password) {
+    this(url, user, password, Map.of());
+  }
+
+  /**
+   * @param serverSettings sent with every insert as URL parameters, e.g. {@link
+   *     ClickHouseTopology#insertSettings()}
+   */
+  public EventsInserter(URI url, String user, String password, Map<String, String> serverSettings) {
+    this.serverSettings = Map.copyOf(serverSettings);
     this.client = new Client.Builder()
         .addEndpoint(url.toString())
         .setUsername(user)
@@ -45,8 +69,10 @@ public final class EventsInserter implements AutoCloseable {
     this.settings = newSettings();
   }
 
-  private static InsertSettings newSettings() {
-    return new InsertSettings().serverSetting("input_format_skip_unknown_fields", "1");
+  private InsertSettings newSettings() {
+    InsertSettings s = new InsertSettings().serverSetting("input_format_skip_unknown_fields", "1");
+    serverSettings.forEach(s::serverSetting);
+    return s;
   }
 
   /**
@@ -91,8 +117,12 @@ public final class EventsInserter implements AutoCloseable {
     }
   }
 
-  private static InsertFailedException classify(Throwable t) {
+  static InsertFailedException classify(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof ServerException se && TRANSIENT_CODES.contains(se.getCode())) {
+        return new InsertFailedException(false, "ClickHouse cannot take the insert now (code " + se.getCode()
+            + "): " + se.getMessage(), t);
+      }
       if (c instanceof ServerException se) {
         // 18.16 sends no X-ClickHouse-Exception-Code, so client-v2 cannot extract the text; the
         // HTTP status is all we get (500 for parse errors on 18.16, so it cannot tell data from server)

@@ -4,6 +4,7 @@ import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -29,9 +30,23 @@ public final class StoredEvents {
   static final int IDS_PER_QUERY = 5_000;
 
   private final ClickHouseHttp clickHouse;
+  private final String settings;
 
   public StoredEvents(ClickHouseHttp clickHouse) {
+    this(clickHouse, Map.of());
+  }
+
+  /** @param checkSettings the check's {@code SETTINGS}, e.g. {@link ClickHouseTopology#checkSettings()} */
+  public StoredEvents(ClickHouseHttp clickHouse, Map<String, String> checkSettings) {
     this.clickHouse = clickHouse;
+    StringBuilder s = new StringBuilder();
+    checkSettings.forEach((k, v) -> {
+      if (!k.matches("\\w+") || !v.matches("\\w+")) {
+        throw new IllegalArgumentException("not a setting: " + k + "=" + v);
+      }
+      s.append(s.length() == 0 ? " SETTINGS " : ", ").append(k).append(" = ").append(v);
+    });
+    this.settings = s.toString();
   }
 
   /**
@@ -56,7 +71,7 @@ public final class StoredEvents {
       }
       String body = clickHouse.query("SELECT DISTINCT toString(event_id) FROM " + EventsInserter.TABLE
           + " WHERE ts >= toDateTime(" + fromSecond + ") AND ts <= toDateTime(" + toSecond + ")"
-          + " AND event_id IN (" + in + ") FORMAT TabSeparated");
+          + " AND event_id IN (" + in + ")" + settings + " FORMAT TabSeparated");
       for (String line : body.split("\n")) {
         if (!line.isBlank()) {
           present.add(line.strip());

@@ -18,11 +18,20 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /health}: the state of ingest and its counters as JSON, for probes and people; and
- * {@code GET /metrics}, the same and more in Prometheus' text format ({@link IngestMeters}).
+ * The operator's endpoints:
+ * <ul>
+ *   <li>{@code GET /health/live}: 200 while the process can still do its job eventually, also while it
+ *       waits for ClickHouse at start or retries a failed insert (restarting would not help); 503
+ *       {@code "down"} once the consumer loop has died (restart it);
+ *   <li>{@code GET /health/ready}: 200 once ClickHouse is migrated and the consumer runs; 503
+ *       {@code "starting"} before, {@code "down"} after the loop died;
+ *   <li>{@code GET /health}: the state of ingest and its counters as JSON, for people; the status as in
+ *       {@code /health/ready}, so existing probes keep working;
+ *   <li>{@code GET /metrics}: the same and more in Prometheus' text format ({@link IngestMeters}).
+ * </ul>
  *
- * <p>200 with {@code "status":"ok"} while the consumer runs (also while it retries a failed insert:
- * that is reported in {@code "clickhouse":"failing"}, and restarting would not help);
+ * <p>{@code /health}: 200 with {@code "status":"ok"} while the consumer runs (also while it retries a
+ * failed insert: that is reported in {@code "clickhouse":"failing"});
  * 503 with {@code "starting"} before migrations are applied, {@code "down"} once the loop has died.
  * {@code "lag"} holds the records on Kafka not yet committed (so not yet known to be in ClickHouse):
  * {@code {"total": n, "partitions": {"topic-0": n0, …}}}. Served by the JDK's HTTP server on one
@@ -30,6 +39,8 @@ import java.util.function.Supplier;
  */
 public final class HealthEndpoint implements AutoCloseable {
   private static final JsonFactory JSON = new JsonFactory();
+  public static final String LIVE = "/health/live";
+  public static final String READY = "/health/ready";
 
   /** What the service is doing. */
   public enum State { STARTING, RUNNING, DOWN }
@@ -55,7 +66,22 @@ public final class HealthEndpoint implements AutoCloseable {
       return t;
     });
     server.setExecutor(executor);
-    server.createContext("/health", this::handle);
+    server.createContext("/health", exchange -> {
+      State s = state.get();
+      respond(exchange, s == State.RUNNING, body(s));
+    });
+    server.createContext(LIVE, exchange -> {
+      boolean live = state.get() != State.DOWN;
+      respond(exchange, live, status(live ? "live" : "down"));
+    });
+    server.createContext(READY, exchange -> {
+      State s = state.get();
+      respond(exchange, s == State.RUNNING, status(switch (s) {
+        case STARTING -> "starting";
+        case RUNNING -> "ready";
+        case DOWN -> "down";
+      }));
+    });
     server.createContext("/metrics", this::metrics);
     server.start();
   }
@@ -64,18 +90,17 @@ public final class HealthEndpoint implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
+  /** Answers GET and HEAD with {@code body}: 200 when {@code ok}, else 503. */
+  private static void respond(HttpExchange exchange, boolean ok, byte[] body) throws IOException {
     try (exchange) {
       if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
         exchange.getResponseHeaders().set("Allow", "GET, HEAD");
         exchange.sendResponseHeaders(405, -1);
         return;
       }
-      State s = state.get();
-      byte[] body = body(s);
       exchange.getResponseHeaders().set("Content-Type", "application/json");
       boolean head = "HEAD".equals(exchange.getRequestMethod());
-      exchange.sendResponseHeaders(s == State.RUNNING ? 200 : 503, head ? -1 : body.length);
+      exchange.sendResponseHeaders(ok ? 200 : 503, head ? -1 : body.length);
       if (!head) {
         try (OutputStream out = exchange.getResponseBody()) {
           out.write(body);
@@ -99,6 +124,10 @@ public final class HealthEndpoint implements AutoCloseable {
         out.write(body);
       }
     }
+  }
+
+  private static byte[] status(String status) {
+    return ("{\"status\":\"" + status + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private byte[] body(State s) throws IOException {

@@ -48,13 +48,7 @@ class SpoolCrashTest {
       List<String> ids = new ArrayList<>();
       try (ProxyProcess first = ProxyProcess.start(env, dir.resolve("first.log"))) {
         for (int i = 0; i < REQUESTS; i++) {
-          HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(first.url("/v1/chat/completions")))
-                  .header("content-type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"openai/gpt-4o-mini\",\"messages\":"
-                      + "[{\"role\":\"user\",\"content\":\"question " + i + "\"}]}")).build(),
-              HttpResponse.BodyHandlers.ofString());
-          assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-          ids.add(r.headers().firstValue("x-gatehouse-request-id").orElseThrow());
+          ids.add(ask(first, "question " + i));
         }
         awaitSpooled(spool, ids);
         assertThat(first.kill()).as("SIGKILL: no shutdown hook, no flush").isEqualTo(137);
@@ -65,8 +59,45 @@ class SpoolCrashTest {
           TopicReader reader = new TopicReader(kafka.bootstrapServers(), Topics.EVENTS_V1)) {
         reader.awaitAll(ids, WAIT);
         assertThat(second.log()).contains("from an earlier run");
+        // a request after the replay: its event is published after everything replayed (one partition,
+        // in order), so once it is read, every record of the replay, duplicates included, has been read
+        awaitSpoolEmpty(spool);
+        String marker = ask(second, "after the restart");
+        reader.awaitKeys(keys -> keys.contains(marker), WAIT, "the event of the request after the restart");
+        List<String> expected = new ArrayList<>(ids);
+        expected.add(marker);
+        assertThat(reader.keys()).as("each spooled event once, in order, then the new one").isEqualTo(expected);
       }
     }
+  }
+
+  /** One chat request through {@code proxy}; returns its event id. */
+  private static String ask(ProxyProcess proxy, String question) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(proxy.url("/v1/chat/completions")))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"openai/gpt-4o-mini\",\"messages\":"
+                + "[{\"role\":\"user\",\"content\":\"" + question + "\"}]}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return r.headers().firstValue("x-gatehouse-request-id").orElseThrow();
+  }
+
+  /** Polls until the restarted process has replayed and deleted every spool record. */
+  private static void awaitSpoolEmpty(Path spool) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    List<String> left = List.of();
+    while (System.nanoTime() < deadline) {
+      try {
+        left = SpoolFiles.keys(spool);
+      } catch (IOException | RuntimeException e) {
+        left = List.of("(being written)"); // read again
+      }
+      if (left.isEmpty()) {
+        return;
+      }
+      Thread.sleep(50); // polling interval of a deadline loop
+    }
+    throw new AssertionError("the spool still holds " + left.size() + " events");
   }
 
   /** Polls the spool files (read-only, as the restarted process will) until they hold every id. */

@@ -41,6 +41,9 @@ class XnioTransportTest {
   private static int port;
   private static int closingPort;
   private static final List<Integer> clientPorts = new CopyOnWriteArrayList<>();
+  /** The closing upstream: the client port of each request, and of each connection it closed. */
+  private static final List<Integer> closingClientPorts = new CopyOnWriteArrayList<>();
+  private static final BlockingQueue<Integer> closedClientPorts = new LinkedBlockingQueue<>();
   private static volatile CountDownLatch streamGate;
   private static XnioWorker worker;
   private static XnioIoThread io;
@@ -53,7 +56,12 @@ class XnioTransportTest {
     port = ((InetSocketAddress) upstream.getListenerInfo().get(0).getAddress()).getPort();
     // closes connections that sit idle for 100 ms
     closingUpstream = Undertow.builder().addHttpListener(0, "127.0.0.1")
-        .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 100).setHandler(XnioTransportTest::handle).build();
+        .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 100).setHandler(ex -> {
+          closingClientPorts.add(ex.getSourceAddress().getPort());
+          int clientPort = ex.getSourceAddress().getPort();
+          ex.getConnection().addCloseListener(c -> closedClientPorts.add(clientPort));
+          handle(ex);
+        }).build();
     closingUpstream.start();
     closingPort = ((InetSocketAddress) closingUpstream.getListenerInfo().get(0).getAddress()).getPort();
     worker = Xnio.getInstance().createWorker(OptionMap.builder().set(Options.WORKER_IO_THREADS, 1)
@@ -228,7 +236,12 @@ class XnioTransportTest {
   @Test
   void upstreamClosingAnIdleConnectionIsNoError() throws Exception {
     assertThat(jsonAnswer(closingPort)).contains("echo");
-    Thread.sleep(400);
+    int first = closingClientPorts.get(0);
+    // the upstream closes the kept-alive connection once it idles 100 ms: wait for that, with a deadline
+    assertThat(closedClientPorts.poll(10, TimeUnit.SECONDS)).as("the upstream closed the idle connection")
+        .isEqualTo(first);
     assertThat(jsonAnswer(closingPort)).contains("echo");
+    assertThat(closingClientPorts).hasSize(2);
+    assertThat(closingClientPorts.get(1)).as("the second request went on a new connection").isNotEqualTo(first);
   }
 }

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.gatehouse.ingest.IngestConfig;
+import io.gatehouse.ingest.health.HealthEndpoint;
 import io.gatehouse.proxy.config.ConfigLoader;
 import io.gatehouse.proxy.config.GatehouseConfig;
 import io.gatehouse.proxy.http.OpsHandler;
 import io.gatehouse.schemas.Topics;
+import io.gatehouse.ui.server.VaadinUndertow;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,11 +31,15 @@ import org.junit.jupiter.api.Test;
  * No Docker engine runs in CI, so docker-compose.yml and the Dockerfiles are checked against the
  * services' own configuration code instead: every environment variable the file sets is one the
  * service reads, ports agree from compose to Dockerfile to the port the service binds, the topics the
- * init job creates are the ones proxy and ingest use, and every Dockerfile copies the jar the build makes.
+ * init job creates are the ones proxy and ingest use, every Dockerfile copies the jar the build makes,
+ * each service's health check asks its own readiness endpoint on its own port, and the log format asked
+ * for is one each service's logging configuration has.
  */
 class ComposeConsistencyTest {
   private static final Path ROOT = Path.of(System.getProperty("gatehouse.root", "../.."));
   private static final Pattern DEFAULTED = Pattern.compile("\\$\\{([A-Z0-9_]+):-([^}]*)}");
+  private static final String LOG_FORMAT = "GATEHOUSE_LOG_FORMAT";
+  private static final String LOG_APPENDERS = "gatehouse/logback-appenders.xml";
   private static JsonNode services;
 
   @BeforeAll
@@ -58,7 +64,7 @@ class ComposeConsistencyTest {
     assertThat(config.kafka().topic()).isEqualTo(Topics.EVENTS_V1);
     assertThat(config.events().spool().dir().toString()).isEqualTo(volumeTarget("proxy", "proxy-spool"))
         .isEqualTo(dockerEnv("proxy", "GATEHOUSE_SPOOL_DIR"));
-    assertThat(services.at("/proxy/healthcheck/test/1").asText()).contains("GET " + OpsHandler.READY + " ");
+    assertReadinessCheck("proxy", config.port(), OpsHandler.READY);
     Duration grace = Duration.parse("PT" + services.at("/proxy/stop_grace_period").asText().toUpperCase());
     assertThat(grace).as("docker waits longer than the proxy drains").isGreaterThan(config.drainTimeout());
   }
@@ -74,6 +80,7 @@ class ComposeConsistencyTest {
     assertThat(config.topic()).as("ingest consumes what the proxy produces").isEqualTo(proxy.kafka().topic())
         .isEqualTo(Topics.EVENTS_V1);
     assertThat(exposed("ingest")).isEqualTo(config.port());
+    assertReadinessCheck("ingest", config.port(), HealthEndpoint.READY);
     assertClickHouse(config.clickHouseUrl());
 
     String init = services.at("/kafka-init/command/0").asText();
@@ -99,6 +106,21 @@ class ComposeConsistencyTest {
     assertThat(containerPorts("analytics-ui")).containsExactly(port);
     assertThat(exposed("analytics-ui")).isEqualTo(port);
     assertThat(env.get("GATEHOUSE_UI_HOST")).as("reachable from outside the container").isEqualTo("0.0.0.0");
+    assertReadinessCheck("analytics-ui", port, VaadinUndertow.READY);
+  }
+
+  @Test
+  void everyServiceLogsJsonWithTheSharedAppenders() throws Exception {
+    String appenders = Files.readString(ROOT.resolve("schemas/src/main/resources/" + LOG_APPENDERS));
+    for (String service : new String[] {"proxy", "ingest", "analytics-ui"}) {
+      String format = services.at("/" + service + "/environment/" + LOG_FORMAT).asText();
+      assertThat(format).as(service + " " + LOG_FORMAT).isEqualTo("json");
+      assertThat(appenders).contains("<appender name=\"" + format + "\"");
+      Path logback = ROOT.resolve(module(service)).resolve("src/main/resources/logback.xml");
+      assertThat(Files.readString(logback)).as(logback.toString())
+          .contains("<include resource=\"" + LOG_APPENDERS + "\"/>")
+          .contains("<appender-ref ref=\"${" + LOG_FORMAT + ":-text}\"/>");
+    }
   }
 
   @Test
@@ -106,30 +128,54 @@ class ComposeConsistencyTest {
     for (String service : new String[] {"proxy", "ingest", "analytics-ui"}) {
       assertThat(services.at("/" + service + "/build/context").asText()).isEqualTo(".");
       Path dockerfile = ROOT.resolve(services.at("/" + service + "/build/dockerfile").asText());
-      String text = Files.readString(dockerfile);
-      Matcher build = Pattern.compile("mvn -B -q -pl (\\S+) -am package").matcher(text);
-      assertThat(build.find()).as(dockerfile + " builds a module").isTrue();
-      assertThat(ROOT.resolve(build.group(1)).resolve("pom.xml")).as("module of " + dockerfile).isRegularFile();
-      Matcher copy = Pattern.compile("COPY --from=build /src/(\\S+\\.jar) ").matcher(text);
+      String module = module(service);
+      assertThat(ROOT.resolve(module).resolve("pom.xml")).as("module of " + dockerfile).isRegularFile();
+      Matcher copy = Pattern.compile("COPY --from=build /src/(\\S+\\.jar) ").matcher(Files.readString(dockerfile));
       assertThat(copy.find()).as(dockerfile + " copies a jar").isTrue();
       assertThat(ROOT.resolve(copy.group(1))).as("the jar `mvn package` makes for " + service).isRegularFile();
-      assertThat(copy.group(1)).startsWith(build.group(1) + "/target/");
+      assertThat(copy.group(1)).startsWith(module + "/target/");
     }
   }
 
   // ------------------------------------------------------------------------------------------ helpers
 
-  /** The service's environment with compose's {@code ${VAR:-default}} resolved to the default (or a placeholder). */
+  /**
+   * The service's environment with compose's {@code ${VAR:-default}} resolved to the default (or a
+   * placeholder); without {@link #LOG_FORMAT}, which logback reads, not the service's configuration code.
+   */
   private static Map<String, String> env(String service) {
     Map<String, String> env = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = services.at("/" + service + "/environment").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
+      if (e.getKey().equals(LOG_FORMAT)) {
+        continue;
+      }
       Matcher m = DEFAULTED.matcher(e.getValue().asText());
       String value = m.matches() ? (m.group(2).isEmpty() && !e.getKey().equals("GATEHOUSE_CONFIG")
           ? "placeholder-" + e.getKey().toLowerCase() : m.group(2)) : e.getValue().asText();
       env.put(e.getKey(), value);
     }
     return env;
+  }
+
+  /**
+   * The health check runs bash (the JRE image's sh is dash, which has no /dev/tcp; there is no curl)
+   * and asks {@code path} on the port the service binds, expecting a 200.
+   */
+  private static void assertReadinessCheck(String service, int port, String path) {
+    JsonNode test = services.at("/" + service + "/healthcheck/test");
+    assertThat(test.get(0).asText() + " " + test.get(1).asText() + " " + test.get(2).asText())
+        .as(service + " health check").isEqualTo("CMD bash -c");
+    assertThat(test.get(3).asText()).as(service + " health check")
+        .contains("/dev/tcp/127.0.0.1/" + port + " ").contains("'GET " + path + " HTTP/1.0")
+        .endsWith("grep -q ' 200 ' <&3");
+  }
+
+  /** The Maven module the service's Dockerfile builds. */
+  private static String module(String service) throws Exception {
+    Matcher build = Pattern.compile("mvn -B -q -pl (\\S+) -am package").matcher(dockerfile(service));
+    assertThat(build.find()).as(service + " Dockerfile builds a module").isTrue();
+    return build.group(1);
   }
 
   private static Set<String> names(JsonNode object) {
