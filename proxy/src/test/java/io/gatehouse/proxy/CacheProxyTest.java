@@ -21,15 +21,21 @@ import io.gatehouse.testsupport.fake.FaultyProvider;
 import io.gatehouse.testsupport.fake.FixtureProvider;
 import io.gatehouse.testsupport.kafka.KafkaBroker;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -52,6 +58,7 @@ class CacheProxyTest {
 
   @TempDir static Path dir;
   private static FakeOpenAiProvider fake;
+  private static FakeOpenAiProvider slow;
   private static FaultyProvider faulty;
   private static FixtureProvider fxOpenAi;
   private static FixtureProvider fxAnthropic;
@@ -66,6 +73,7 @@ class CacheProxyTest {
     String topic = "events-cache-" + UUID.randomUUID();
     kafka.createTopic(topic, 1);
     fake = FakeOpenAiProvider.builder().start();
+    slow = FakeOpenAiProvider.builder().chunkDelayMs(100).start();
     faulty = FaultyProvider.start("faulty");
     fxOpenAi = FixtureProvider.start("openai");
     fxAnthropic = FixtureProvider.start("anthropic");
@@ -74,6 +82,7 @@ class CacheProxyTest {
         "providers:",
         "  fake: { type: openai-compatible, base_url: \"" + fake.baseUrl() + "\" }",
         "  faulty: { type: openai-compatible, base_url: \"" + faulty.baseUrl() + "\" }",
+        "  slow: { type: openai-compatible, base_url: \"" + slow.baseUrl() + "\" }",
         "  fxo: { type: openai-compatible, base_url: \"" + fxOpenAi.origin() + "/v1\" }",
         "  fxa: { type: anthropic, base_url: \"" + fxAnthropic.origin() + "\", keys: [sk-ant-test] }",
         "models:",
@@ -106,7 +115,7 @@ class CacheProxyTest {
     if (sdk != null) {
       sdk.close();
     }
-    for (AutoCloseable c : new AutoCloseable[] {proxy, events, fake, faulty, fxOpenAi, fxAnthropic}) {
+    for (AutoCloseable c : new AutoCloseable[] {proxy, events, fake, slow, faulty, fxOpenAi, fxAnthropic}) {
       try {
         if (c != null) {
           c.close();
@@ -258,6 +267,106 @@ class CacheProxyTest {
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(JSON.readTree(bad.body()).path("error").path("message").asText()).contains("x-gatehouse-cache");
     assertThat(event(bad).status()).isEqualTo(400);
+  }
+
+  /**
+   * {@code Cache-Control: no-store} on the request: nothing stored. The answer would be stored on the
+   * connection's IO thread right after it is sent, before the next request on that connection is read.
+   */
+  @Test
+  void cacheControlNoStoreRequestHeaderStoresNothing() throws Exception {
+    String team = "team-" + UUID.randomUUID();
+    String body = chat("chat", "Do you ship to Canada?", "");
+    long calls = fake.requestCount();
+    assertThat(cacheHeader(post(body, "x-gatehouse-team", team, "Cache-Control", "no-store"))).isEqualTo("miss");
+    long stored = proxy.cache().exactEntries();
+    assertThat(cacheHeader(post(body, "x-gatehouse-team", team))).as("no-store stored nothing").isEqualTo("miss");
+    assertThat(fake.requestCount()).isEqualTo(calls + 2);
+    awaitStored(stored); // without the header, the same answer is stored
+    assertThat(cacheHeader(post(body, "x-gatehouse-team", team, "Cache-Control", "no-store")))
+        .as("no-store still reads").isEqualTo("hit");
+    assertThat(fake.requestCount()).isEqualTo(calls + 2);
+  }
+
+  /**
+   * A stream the client leaves midway is not stored, though the provider would have finished it: the
+   * {@code slow} provider sends ~50 chunks 100 ms apart (a 48-word echo); the client reads the first and
+   * closes.
+   */
+  @Test
+  void aStreamTheClientDisconnectedFromIsNotStored() throws Exception {
+    String team = "team-" + UUID.randomUUID();
+    String body = chat("slow/gpt-4o-mini", "Tell me everything about the history of caching in web proxies and "
+        + "gateways, from the first HTTP caches of the nineties and the content delivery networks that followed them "
+        + "to the semantic caches that now sit in front of large language models, with the trade-offs each one made "
+        + "between freshness, cost and correctness, please", ",\"stream\":true");
+    String requestId;
+    try (Socket client = new Socket("127.0.0.1", proxy.port())) {
+      client.setSoTimeout(10_000);
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      OutputStream out = client.getOutputStream();
+      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+          + "Authorization: Bearer client-key\r\nx-gatehouse-team: " + team + "\r\nContent-Length: " + bytes.length
+          + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+      out.write(bytes);
+      out.flush();
+      InputStream in = client.getInputStream();
+      StringBuilder head = new StringBuilder();
+      while (head.indexOf("data:") < 0) { // headers, then the first event
+        int b = in.read();
+        assertThat(b).as("the stream ended before its first event").isNotNegative();
+        head.append((char) b);
+      }
+      assertThat(head.toString()).startsWith("HTTP/1.1 200");
+      Map<String, String> headers = new HashMap<>();
+      for (String line : head.substring(0, head.indexOf("\r\n\r\n")).split("\r\n")) {
+        int colon = line.indexOf(':');
+        if (colon > 0) {
+          headers.put(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());
+        }
+      }
+      assertThat(headers).containsEntry("x-gatehouse-cache", "miss");
+      requestId = headers.get("x-gatehouse-request-id");
+    } // closed: the rest of the stream is still to come
+    GatehouseEvent left = events.await(requestId, EVENT_WAIT);
+    assertThat(left.status()).isEqualTo(499);
+    assertThat(left.cacheResult()).isEqualTo("miss");
+
+    // the same request read to its end (storing nothing itself): by then the first stream would have ended too
+    HttpResponse<String> whole = post(body, "x-gatehouse-team", team, "x-gatehouse-cache", "no-store");
+    assertThat(cacheHeader(whole)).isEqualTo("miss");
+    assertThat(whole.body()).contains("data: [DONE]");
+    long calls = slow.requestCount();
+    assertThat(cacheHeader(post(body, "x-gatehouse-team", team))).as("the abandoned stream was not stored")
+        .isEqualTo("miss");
+    assertThat(slow.requestCount()).isEqualTo(calls + 1);
+  }
+
+  /** {@code GET /metrics} over HTTP: the cache's counters move by one miss, one hit and the hit's saved cost. */
+  @Test
+  void metricsShowHitsMissesAndSavedCost() throws Exception {
+    String team = "team-" + UUID.randomUUID();
+    String body = chat("chat", "What does the premium plan include?", "");
+    String before = MetricsTest.scrape(proxy);
+    long stored = proxy.cache().exactEntries();
+    HttpResponse<String> miss = post(body, "x-gatehouse-team", team);
+    assertThat(cacheHeader(miss)).isEqualTo("miss");
+    awaitStored(stored);
+    assertThat(cacheHeader(post(body, "x-gatehouse-team", team))).isEqualTo("hit");
+    double cost = event(miss).costUsd();
+    assertThat(cost).isPositive();
+    String after = MetricsTest.scrape(proxy);
+
+    String requests = "gatehouse_cache_requests_total";
+    assertThat(MetricsTest.sum(after, requests, "result=\"miss\"") - MetricsTest.sum(before, requests, "result=\"miss\""))
+        .isEqualTo(1);
+    assertThat(MetricsTest.sum(after, requests, "result=\"hit\"") - MetricsTest.sum(before, requests, "result=\"hit\""))
+        .isEqualTo(1);
+    assertThat(MetricsTest.sum(after, requests, "result=\"semantic-hit\""))
+        .isEqualTo(MetricsTest.sum(before, requests, "result=\"semantic-hit\""));
+    assertThat(MetricsTest.sum(after, "gatehouse_cache_saved_usd_total", "")
+        - MetricsTest.sum(before, "gatehouse_cache_saved_usd_total", "")).isCloseTo(cost, Offset.offset(1e-12));
+    assertThat(MetricsTest.sum(after, "gatehouse_cache_bytes", "")).isPositive();
   }
 
   /** A replayed stream parses with the official SDK exactly like the original, tool calls and usage included. */

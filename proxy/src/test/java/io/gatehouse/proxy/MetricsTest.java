@@ -115,7 +115,7 @@ class MetricsTest {
         HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
-  private static String scrape(GatehouseProxy proxy) throws Exception {
+  static String scrape(GatehouseProxy proxy) throws Exception {
     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/metrics"))
         .build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
@@ -147,7 +147,7 @@ class MetricsTest {
   }
 
   /** Sum of every series of {@code name} whose labels contain {@code labelPart}. */
-  private static double sum(String scrape, String name, String labelPart) {
+  static double sum(String scrape, String name, String labelPart) {
     double total = 0;
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$").matcher(scrape);
     while (m.find()) {

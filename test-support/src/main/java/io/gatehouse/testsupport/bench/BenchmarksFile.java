@@ -12,20 +12,21 @@ import java.util.regex.Pattern;
 
 /**
  * {@code BENCHMARKS.md}: each bench part owns one {@code ## } section and replaces only that one, so
- * sections written by other tools (the dashboard bench's "## Dashboard queries") stay as they are.
+ * sections written by other tools (the dashboard bench's "## Dashboard queries") stay as they are. Public
+ * for the benches that live elsewhere (the response cache's, in proxy's test sources).
  */
-final class BenchmarksFile {
+public final class BenchmarksFile {
   private static final Pattern MODEL_NAME = Pattern.compile("(?m)^model name\\s*:\\s*(.+)$");
   private static final Pattern MEM_TOTAL = Pattern.compile("(?m)^MemTotal:\\s*(\\d+) kB$");
 
   private final Path file;
 
-  BenchmarksFile(Path file) {
+  public BenchmarksFile(Path file) {
     this.file = file;
   }
 
   /** Replaces (or appends) the section headed {@code ## heading} with {@code body}. */
-  void write(String heading, String body) throws IOException {
+  public void write(String heading, String body) throws IOException {
     String old = Files.isRegularFile(file) ? Files.readString(file) : "# Benchmarks\n";
     Files.writeString(file, replaceSection(old, heading, body));
     System.out.println("Updated " + file + " (section \"" + heading + "\")");
@@ -54,18 +55,23 @@ final class BenchmarksFile {
    * and the load average when the part started.
    */
   static String preamble(String command, String loadAverage) {
+    return preamble(command, loadAverage, String.format("The load generator, the fake provider, Kafka and the proxy "
+        + "share this %d-core box.", Runtime.getRuntime().availableProcessors()));
+  }
+
+  /** {@link #preamble(String, String)} with {@code setup} (what shares the box) as its second paragraph. */
+  public static String preamble(String command, String loadAverage, String setup) {
     String cpu = read("/proc/cpuinfo").flatMap(t -> first(MODEL_NAME, t)).orElse("unknown CPU");
     String ram = read("/proc/meminfo").flatMap(t -> first(MEM_TOTAL, t))
         .map(kb -> String.format("%.1f GiB RAM", Long.parseLong(kb) / 1024.0 / 1024.0)).orElse("RAM unknown");
     return String.format("Machine: %d cores (`nproc`), %s, %s. Date: %s. Command: `%s`. Load average at start: %s.%n%n"
-            + "The load generator, the fake provider, Kafka and the proxy share this %d-core box.%n",
-        Runtime.getRuntime().availableProcessors(), cpu, ram,
+            + "%s%n", Runtime.getRuntime().availableProcessors(), cpu, ram,
         ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
-        command, loadAverage, Runtime.getRuntime().availableProcessors());
+        command, loadAverage, setup);
   }
 
   /** {@code /proc/loadavg}'s three averages, e.g. "1.20 0.90 0.75"; "unknown" elsewhere. */
-  static String loadAverage() {
+  public static String loadAverage() {
     return read("/proc/loadavg").map(t -> {
       String[] f = t.trim().split("\\s+");
       return f.length >= 3 ? f[0] + " " + f[1] + " " + f[2] : "unknown";

@@ -8,9 +8,10 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The bench's arithmetic: percentiles of one phase, medians over rounds, what a gateway adds, and the
- * throughput frontier. All times are milliseconds (doubles); histograms record microseconds.
+ * throughput frontier. All times are milliseconds (doubles); histograms record microseconds. Public for
+ * the benches that live elsewhere ({@link #median(double[])}).
  */
-final class Stats {
+public final class Stats {
   private Stats() {}
 
   /** Percentiles of one phase (one target, one round), in ms; {@code count} successful responses. */
@@ -41,7 +42,7 @@ final class Stats {
     return median(items.stream().mapToDouble(f).toArray());
   }
 
-  static double median(double[] values) {
+  public static double median(double[] values) {
     if (values.length == 0) {
       return Double.NaN;
     }
