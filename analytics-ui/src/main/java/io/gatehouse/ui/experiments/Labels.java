@@ -14,10 +14,10 @@ import java.util.Set;
  */
 public record Labels(Map<String, Long> counts) {
   public static final Labels NONE = new Labels(Map.of());
-  static final Set<String> POSITIVE = Set.of("good", "thumbs_up", "thumbsup", "up", "positive", "like", "liked",
+  static final Set<String> POSITIVE = Set.of("good", "thumbs_up", "thumbsup", "up", "positive", "like",
       "helpful", "correct", "yes", "+1", "👍");
   static final Set<String> NEGATIVE = Set.of("bad", "thumbs_down", "thumbsdown", "down", "negative", "dislike",
-      "disliked", "unhelpful", "incorrect", "wrong", "no", "-1", "👎");
+      "unhelpful", "incorrect", "wrong", "no", "-1", "👎");
 
   public Labels {
     counts = Map.copyOf(counts);
@@ -25,8 +25,9 @@ public record Labels(Map<String, Long> counts) {
 
   /** +1 for a positive label, −1 for a negative one, 0 for any other. */
   static int direction(String label) {
-    String l = label.strip().toLowerCase(Locale.ROOT).replace('-', '_').replace(' ', '_');
-    return POSITIVE.contains(l) ? 1 : NEGATIVE.contains(l) ? -1 : 0;
+    String l = label.strip().toLowerCase(Locale.ROOT);
+    String joined = l.replace('-', '_').replace(' ', '_');
+    return POSITIVE.contains(l) || POSITIVE.contains(joined) ? 1 : NEGATIVE.contains(l) || NEGATIVE.contains(joined) ? -1 : 0;
   }
 
   public long total() {

@@ -109,9 +109,9 @@ class ComparisonTest {
 
   @Test
   void labelsWithAnObviousDirectionMakeAShareOfPositives() {
-    Labels labels = new Labels(java.util.Map.of("thumbs_up", 6L, "Thumbs-Down", 2L, " GOOD ", 1L, "funny", 4L));
-    assertThat(labels.total()).isEqualTo(13);
-    assertThat(labels.positiveShare()).isEqualTo(Sample.ofProportion(7, 9));
+    Labels labels = new Labels(java.util.Map.of("thumbs_up", 6L, "Thumbs-Down", 2L, " GOOD ", 1L, "funny", 4L, "-1", 3L));
+    assertThat(labels.total()).isEqualTo(16);
+    assertThat(labels.positiveShare()).isEqualTo(Sample.ofProportion(7, 12));
     assertThat(Labels.NONE.positiveShare()).isEqualTo(Sample.EMPTY);
   }
 }
