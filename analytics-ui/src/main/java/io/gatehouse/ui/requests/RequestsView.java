@@ -53,7 +53,7 @@ import java.util.stream.Stream;
 public class RequestsView extends Div implements BeforeEnterObserver {
   static final int REFRESH_MILLIS = 5_000;
   /** How late a request may reach ClickHouse (long streams are written when they end) and still be counted by a refresh. */
-  static final Duration LATE = Duration.ofMinutes(10);
+  public static final Duration LATE = Duration.ofMinutes(10);
   static final Duration FULL_READ_EVERY = Duration.ofMinutes(10);
 
   private final RequestQueries queries;
