@@ -3,10 +3,15 @@ package io.gatehouse.ui;
 import io.gatehouse.ui.auth.PasswordHash;
 import java.io.File;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.stream.Collectors;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -49,6 +54,26 @@ final class Browser {
     driver.findElement(By.cssSelector("#login-password input")).sendKeys(PASSWORD);
     driver.findElement(By.id("login-submit")).click();
     wait.until(ExpectedConditions.presenceOfElementLocated(By.id("sign-out")));
+  }
+
+  /** Opens the vaadin-select {@code id} and picks the item labelled {@code label}. */
+  static void choose(WebDriver driver, String id, String label) {
+    driver.findElement(By.id(id)).click();
+    new WebDriverWait(driver, WAIT).until(ExpectedConditions.elementToBeClickable(
+        By.xpath("//vaadin-select-item[normalize-space(.)='" + label + "']"))).click();
+  }
+
+  /** GET {@code href} (relative to the page) in the browser's session: its cookies go along. */
+  static String fetch(WebDriver driver, String href) throws IOException, InterruptedException {
+    URI uri = URI.create(driver.getCurrentUrl()).resolve(href);
+    String cookies = driver.manage().getCookies().stream().map(c -> c.getName() + "=" + c.getValue())
+        .collect(Collectors.joining("; "));
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(uri).header("Cookie", cookies).build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException("GET " + uri + " answered " + response.statusCode());
+    }
+    return response.body();
   }
 
   static By cell(String text) {

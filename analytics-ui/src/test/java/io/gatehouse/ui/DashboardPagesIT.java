@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -102,7 +103,8 @@ class DashboardPagesIT {
     Instant now = Instant.now();
     insert(clickHouse,
         event(now.minusSeconds(30), big).put("cost_usd", 40.0).put("model", "gpt-4o").put("feature", "feat-" + RUN),
-        event(now.minusSeconds(20), big).put("cost_usd", 35.0).put("model", "gpt-4o").put("status", 500).put("error_class", "transient"));
+        event(now.minusSeconds(20), big).put("cost_usd", 35.0).put("model", "gpt-4o").put("feature", "feat-" + RUN)
+            .put("status", 500).put("error_class", "transient"));
 
     Browser.signInAt(driver, url("/"));
     WebDriverWait wait = new WebDriverWait(driver, Browser.WAIT);
@@ -113,10 +115,21 @@ class DashboardPagesIT {
     assertThat(Double.parseDouble(spend.replace("$", "").replace(",", ""))).isGreaterThanOrEqualTo(75.0);
     assertThat(driver.findElements(cell("feat-" + RUN))).isNotEmpty();
     Browser.screenshot(driver, "overview-page.png");
+
+    // stacked by model, then by feature: the chart's series follow the choice
+    String model = "gpt-4o";
+    assertThat(chartOption()).contains("\"" + model + "\"").doesNotContain("\"feat-" + RUN + "\"");
+    Browser.choose(driver, "stack-by", "Stack by feature");
+    wait.until(d -> chartOption().contains("\"feat-" + RUN + "\""));
+    assertThat(chartOption()).doesNotContain("\"" + model + "\"");
+  }
+
+  private String chartOption() {
+    return driver.findElement(By.cssSelector("gh-chart")).getAttribute("option");
   }
 
   @Test
-  void costExplorerGroupsByTheDimensionInTheUrlAndTheDateRangeNarrowsIt() throws IOException {
+  void costExplorerGroupsByTheDimensionInTheUrlAndTheDateRangeNarrowsIt() throws Exception {
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     Instant now = Instant.now();
     String old = "old-" + RUN;
@@ -129,7 +142,11 @@ class DashboardPagesIT {
     WebDriverWait wait = new WebDriverWait(driver, Browser.WAIT);
     wait.until(ExpectedConditions.visibilityOfElementLocated(cell(recent)));
     assertThat(driver.findElements(cell(old))).isNotEmpty();
-    assertThat(driver.findElement(By.id("export-csv")).getAttribute("href")).contains(".csv");
+    assertThat(driver.findElements(By.id("cost-cap-note"))).as("no note: nothing is cut").noneMatch(WebElement::isDisplayed);
+    String csv = Browser.fetch(driver, driver.findElement(By.id("export-csv")).getAttribute("href"));
+    assertThat(csv).startsWith("user,requests,errors,input_tokens,output_tokens,");
+    assertThat(csv.lines()).anyMatch(l -> l.startsWith(recent + ",1,0,") && l.contains(",500,"))
+        .anyMatch(l -> l.startsWith(old + ",1,0,") && l.contains(",400,"));
     Browser.screenshot(driver, "costs-page.png");
 
     driver.get(url("/costs?by=user&bucket=hour&from=" + today + "&to=" + today));
@@ -139,6 +156,24 @@ class DashboardPagesIT {
     driver.get(url("/costs?by=model&from=" + today + "&to=" + today));
     wait.until(ExpectedConditions.visibilityOfElementLocated(cell("model-" + RUN)));
     assertThat(driver.findElements(cell(recent))).isEmpty();
+  }
+
+  @Test
+  void aCostTableOfMoreThan500GroupsSaysSoAndItsCsvHasThemAll() throws Exception {
+    Instant day = Instant.parse("2022-02-01T10:00:00Z");
+    int users = 501;
+    insert(clickHouse, java.util.stream.IntStream.range(0, users)
+        .mapToObj(i -> event(day.plusSeconds(i), "cap-" + RUN + "-" + i).put("cost_usd", 1.0 + i))
+        .toArray(com.fasterxml.jackson.databind.node.ObjectNode[]::new));
+
+    Browser.signInAt(driver, url("/costs?by=user&bucket=day&from=2022-02-01&to=2022-02-01"));
+    WebDriverWait wait = new WebDriverWait(driver, Browser.WAIT);
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("cost-cap-note")));
+    assertThat(driver.findElement(By.id("cost-cap-note")).getText()).contains("More than 500 groups by user");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(cell("cap-" + RUN + "-" + (users - 1)))); // the most expensive
+
+    String csv = Browser.fetch(driver, driver.findElement(By.id("export-csv")).getAttribute("href"));
+    assertThat(csv.lines().filter(l -> l.startsWith("cap-" + RUN + "-"))).hasSize(users);
   }
 
   @Test
@@ -157,6 +192,9 @@ class DashboardPagesIT {
     assertThat(verdict("cost")).isEqualTo("significant");
     assertThat(verdict("latency")).isEqualTo("significant");
     assertThat(verdict("feedback")).isEqualTo("significant");
+    assertThat(verdict("p50")).isEqualTo("significant");
+    assertThat(verdict("labels")).isEqualTo("significant");
+    assertThat(driver.findElement(By.id("verdict-candidate-p50")).getText()).contains("95% bootstrap CI");
     assertThat(driver.findElement(By.id("verdict-candidate-cost")).getText()).contains("lower than control");
     Browser.screenshot(driver, "experiments-page.png");
 
@@ -164,10 +202,27 @@ class DashboardPagesIT {
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("verdict-candidate-cost"), "control"));
     assertThat(verdict("cost")).isEqualTo("not significant");
     assertThat(verdict("latency")).isEqualTo("not significant");
+    assertThat(verdict("p50")).isEqualTo("not significant");
 
     driver.get(url("/experiments?kind=experiment&name=" + small + "&baseline=control&days=1"));
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("verdict-candidate-cost"), "too few samples"));
     assertThat(verdict("cost")).isEqualTo("not significant");
+  }
+
+  @Test
+  void theExperimentsRangeNarrowsTheRequestsCounted() throws IOException {
+    Instant now = Instant.now();
+    String name = "exp-range-" + RUN;
+    ExperimentSeeds.seed(clickHouse, name, now.minus(java.time.Duration.ofDays(3)), 30, 0, 0, 0, 21);
+    ExperimentSeeds.seed(clickHouse, name, now, 40, 0, 0, 0, 22);
+
+    Browser.signInAt(driver, url("/experiments?kind=experiment&name=" + name + "&baseline=control&days=7"));
+    WebDriverWait wait = new WebDriverWait(driver, Browser.WAIT);
+    wait.until(ExpectedConditions.visibilityOfElementLocated(cell("70")));
+    Browser.choose(driver, "days", "Last 24 hours");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(cell("40")));
+    assertThat(driver.findElements(cell("70"))).isEmpty();
+    assertThat(driver.getCurrentUrl()).contains("days=1").contains("name=" + name);
   }
 
   private String verdict(String metric) {

@@ -39,7 +39,8 @@ import java.util.Optional;
 
 /**
  * Spend grouped by team, user, feature, model, provider, virtual key or tag over any range of whole
- * UTC days, bucketed by hour, day, week or month: a stacked chart, a table and a CSV export (latency
+ * UTC days, bucketed by hour, day, week or month: a stacked chart, a table of the {@value #MAX_GROUPS}
+ * most expensive groups (a note says when there are more) and a CSV export of all of them (latency
  * belongs to the Requests and Overview pages: merging its quantile states would triple the cost). The
  * choices live in the URL ({@code ?by=model&bucket=day&from=2026-11-01&to=2026-11-25}).
  */
@@ -59,6 +60,7 @@ public class CostExplorerView extends Div implements BeforeEnterObserver {
   private final DatePicker to = new DatePicker();
   private final Anchor csv = new Anchor();
   private final Div banner = new Div();
+  private final Div capNote = new Div();
   private final EChart chart = new EChart();
   private final Grid<Stats> grid = new Grid<>();
   private boolean applying;
@@ -82,13 +84,16 @@ public class CostExplorerView extends Div implements BeforeEnterObserver {
     csv.getElement().setAttribute("download", true);
     banner.addClassName("gh-banner");
     banner.setVisible(false);
+    capNote.setId("cost-cap-note");
+    capNote.addClassName("gh-note");
+    capNote.setVisible(false);
     chart.addClassName("gh-chart");
     grid();
     by.addValueChangeListener(e -> changed());
     bucket.addValueChangeListener(e -> changed());
     from.addValueChangeListener(e -> changed());
     to.addValueChangeListener(e -> changed());
-    add(Page.header("Costs", by, bucket, from, to, csv), banner, Page.card("Cost over time", chart), grid);
+    add(Page.header("Costs", by, bucket, from, to, csv), banner, Page.card("Cost over time", chart), capNote, grid);
   }
 
   private void grid() {
@@ -156,11 +161,17 @@ public class CostExplorerView extends Div implements BeforeEnterObserver {
     try {
       chart.setOption(StackedCostChart.of(size.starts(start, end),
           queries.costSeries(dimension, size, start, end, CHART_SERIES), size));
-      List<Stats> rows = queries.groups(dimension, start, end, MAX_GROUPS, false);
-      grid.setItems(rows);
+      // one row more than shown tells whether the table is cut
+      List<Stats> rows = queries.groups(dimension, start, end, MAX_GROUPS + 1, false);
+      boolean capped = rows.size() > MAX_GROUPS;
+      grid.setItems(capped ? rows.subList(0, MAX_GROUPS) : rows);
+      capNote.setText("More than " + MAX_GROUPS + " groups by " + dimension.label().toLowerCase() + ": the table shows the "
+          + MAX_GROUPS + " most expensive, the CSV export has them all.");
+      capNote.setVisible(capped);
       String name = "gatehouse-cost-by-" + dimension.param() + "-" + firstDay + "-" + lastDay + ".csv";
-      byte[] bytes = Csv.of(dimension, rows).getBytes(StandardCharsets.UTF_8);
-      StreamResource resource = new StreamResource(name, () -> new ByteArrayInputStream(bytes));
+      // a cut table's CSV reads every group when it is downloaded (nothing is read unless it is)
+      StreamResource resource = new StreamResource(name, () -> new ByteArrayInputStream(Csv.of(dimension,
+          capped ? queries.groups(dimension, start, end, Integer.MAX_VALUE, false) : rows).getBytes(StandardCharsets.UTF_8)));
       resource.setContentType("text/csv; charset=utf-8");
       csv.setHref(resource);
       banner.setVisible(false);
@@ -168,6 +179,7 @@ public class CostExplorerView extends Div implements BeforeEnterObserver {
       banner.setText("No data yet: is ingest running? ClickHouse at " + queries.source() + " answered: " + e.getMessage());
       banner.setVisible(true);
       grid.setItems(List.of());
+      capNote.setVisible(false);
     }
   }
 

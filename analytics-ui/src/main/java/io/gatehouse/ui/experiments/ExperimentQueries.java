@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * Experiments, prompt versions and per-variant samples, from the raw events (read without
- * FINAL, like the Requests page: ingest writes each event once) joined with the latest scored feedback per request. Column names
+ * FINAL, like the Requests page: ingest writes each event once) joined with the latest score and the latest label per request. Column names
  * come from {@link Experiment.Kind}; user input enters only through {@link SqlLiteral}. Thread-safe.
  */
 public final class ExperimentQueries {
@@ -53,23 +53,57 @@ public final class ExperimentQueries {
     String sql = "SELECT " + kind.variantColumn + " AS v, count() AS n,"
         + " avg(ifNull(cost_usd, 0.)) AS cost_mean, varSamp(ifNull(cost_usd, 0.)) AS cost_var,"
         + " avg(duration_ms) AS lat_mean, varSamp(duration_ms) AS lat_var,"
-        + " quantilesTDigest(0.5, 0.95)(duration_ms) AS lat_q,"
         + " avg(ifNull(input_tokens, 0) + ifNull(output_tokens, 0)) AS tok_mean,"
         + " varSamp(ifNull(input_tokens, 0) + ifNull(output_tokens, 0)) AS tok_var,"
         + " sum(toUInt64(status >= 400 OR error_class != '')) AS errors"
         + " FROM " + EVENTS + " PREWHERE " + where + " GROUP BY v ORDER BY v FORMAT JSONEachRow";
     Map<String, Sample> feedback = feedback(kind, where);
+    Map<String, Labels> labels = labels(kind, where);
+    Map<String, LatencyHistogram> latencies = latencies(kind, where);
     Map<String, VariantStats> out = new LinkedHashMap<>();
     for (JsonNode r : clickHouse.select(sql, r -> r)) {
       long n = r.get("n").asLong();
       String v = r.get("v").asText();
-      JsonNode q = r.get("lat_q");
       out.put(v, new VariantStats(v, n,
           sample(n, r, "cost_mean", "cost_var"), sample(n, r, "lat_mean", "lat_var"), sample(n, r, "tok_mean", "tok_var"),
-          Sample.ofProportion(r.get("errors").asLong(), n), finite(q.get(0).asDouble()), finite(q.get(1).asDouble()),
-          feedback.getOrDefault(v, Sample.EMPTY)));
+          Sample.ofProportion(r.get("errors").asLong(), n), latencies.getOrDefault(v, LatencyHistogram.EMPTY),
+          feedback.getOrDefault(v, Sample.EMPTY), labels.getOrDefault(v, Labels.NONE)));
     }
     return List.copyOf(out.values());
+  }
+
+  /**
+   * Each variant's latencies as counts per millisecond: exact p50/p95 and their bootstrap intervals
+   * (a few thousand rows per variant; 7 days of the bench's busiest experiment: 6,800 rows).
+   */
+  private Map<String, LatencyHistogram> latencies(Experiment.Kind kind, String eventsWhere) {
+    String sql = "SELECT " + kind.variantColumn + " AS v, duration_ms AS ms, count() AS c FROM " + EVENTS
+        + " PREWHERE " + eventsWhere + " GROUP BY v, ms ORDER BY v, ms FORMAT JSONEachRow";
+    Map<String, List<long[]>> rows = new HashMap<>();
+    for (JsonNode r : clickHouse.select(sql, r -> r)) {
+      rows.computeIfAbsent(r.get("v").asText(), v -> new ArrayList<>())
+          .add(new long[] {r.get("ms").asLong(), r.get("c").asLong()});
+    }
+    Map<String, LatencyHistogram> out = new HashMap<>();
+    rows.forEach((v, list) -> out.put(v, LatencyHistogram.of(
+        list.stream().mapToLong(x -> x[0]).toArray(), list.stream().mapToLong(x -> x[1]).toArray())));
+    return out;
+  }
+
+  /** Label counts per variant: the latest label each request got (a user may change their mind). */
+  private Map<String, Labels> labels(Experiment.Kind kind, String eventsWhere) {
+    String sql = "SELECT v, latest, count() AS n FROM ("
+        + " SELECT event_id, " + kind.variantColumn + " AS v FROM " + EVENTS + " PREWHERE " + eventsWhere
+        + " AND event_id IN (SELECT event_id FROM " + FEEDBACK + " WHERE label != ''))"
+        + " ANY INNER JOIN (SELECT event_id, argMax(label, ts) AS latest FROM " + FEEDBACK + " FINAL"
+        + " WHERE label != '' GROUP BY event_id) USING event_id GROUP BY v, latest FORMAT JSONEachRow";
+    Map<String, Map<String, Long>> counts = new HashMap<>();
+    for (JsonNode r : clickHouse.select(sql, r -> r)) {
+      counts.computeIfAbsent(r.get("v").asText(), v -> new HashMap<>()).put(r.get("latest").asText(), r.get("n").asLong());
+    }
+    Map<String, Labels> out = new HashMap<>();
+    counts.forEach((v, c) -> out.put(v, new Labels(c)));
+    return out;
   }
 
   /** Scores per variant: the latest score each request got (a user may re-rate). */

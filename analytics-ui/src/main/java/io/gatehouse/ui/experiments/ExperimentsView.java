@@ -25,11 +25,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.DoubleFunction;
+import java.util.stream.Collectors;
 
 /**
  * Prompt and routing A/B tests: pick an experiment (or a prompt id), a baseline variant and a range;
- * see each variant's requests, cost, tokens, latency, errors and feedback, and for every other variant
- * a Welch test per metric with its confidence interval and a plain verdict. Choices live in the URL
+ * see each variant's requests, cost, tokens, latency, errors, feedback scores and labels, and for every
+ * other variant a Welch test per mean or share and a bootstrap for latency p50/p95, each with its
+ * confidence interval and a plain verdict. Choices live in the URL
  * ({@code ?kind=experiment&name=support-prompt-v3&baseline=control&days=7}).
  */
 @Route(value = "experiments", layout = MainLayout.class)
@@ -98,10 +100,26 @@ public class ExperimentsView extends Div implements BeforeEnterObserver {
     number("Error rate", v -> Page.percent(v.errors().mean()));
     number("Feedback", v -> v.feedback().n() == 0 ? "—"
         : String.format(Locale.ROOT, "%.2f (n=%d)", v.feedback().mean(), v.feedback().n()));
+    number("Labels", ExperimentsView::labels).setTooltipGenerator(v -> v.labels().counts().entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .map(e -> e.getKey() + ": " + Page.count(e.getValue())).collect(Collectors.joining(", ")));
   }
 
-  private void number(String header, ValueProvider<VariantStats, String> value) {
-    grid.addColumn(value).setHeader(header).setTextAlign(ColumnTextAlign.END).setAutoWidth(true).setFlexGrow(0);
+  /** "75.0% positive (n=120)", plus the labels without a direction ("+ 3 other"). */
+  static String labels(VariantStats v) {
+    Labels l = v.labels();
+    Sample share = l.positiveShare();
+    long other = l.total() - share.n();
+    if (l.total() == 0) {
+      return "—";
+    }
+    String directed = share.n() == 0 ? "" : Page.percent(share.mean()) + " positive (n=" + share.n() + ")";
+    String rest = other == 0 ? "" : (directed.isEmpty() ? "" : " + ") + other + " other";
+    return directed + rest;
+  }
+
+  private Grid.Column<VariantStats> number(String header, ValueProvider<VariantStats, String> value) {
+    return grid.addColumn(value).setHeader(header).setTextAlign(ColumnTextAlign.END).setAutoWidth(true).setFlexGrow(0);
   }
 
   @Override
@@ -201,12 +219,18 @@ public class ExperimentsView extends Div implements BeforeEnterObserver {
     box.add(title);
     box.add(line(b, "cost", Comparison.of("Cost per request", a.costUsd(), b.costUsd()), a, Page::usd));
     box.add(line(b, "latency", Comparison.of("Mean latency", a.latencyMs(), b.latencyMs()), a, Page::millis));
+    box.add(line(b, "p50", Comparison.ofQuantile("Latency p50", 0.5, a.latencies(), b.latencies()), a, Page::millis));
+    box.add(line(b, "p95", Comparison.ofQuantile("Latency p95", 0.95, a.latencies(), b.latencies()), a, Page::millis));
     box.add(line(b, "errors", Comparison.of("Error rate", a.errors(), b.errors()), a, Page::percent));
     box.add(line(b, "tokens", Comparison.of("Tokens per request", a.tokens(), b.tokens()), a,
         v -> String.format(Locale.ROOT, "%,.1f", v)));
     if (a.feedback().n() > 0 || b.feedback().n() > 0) {
       box.add(line(b, "feedback", Comparison.of("Mean feedback score", a.feedback(), b.feedback()), a,
           v -> String.format(Locale.ROOT, "%.2f", v)));
+    }
+    if (a.labels().positiveShare().n() > 0 || b.labels().positiveShare().n() > 0) {
+      box.add(line(b, "labels", Comparison.of("Share of positive labels", a.labels().positiveShare(),
+          b.labels().positiveShare()), a, Page::percent));
     }
     return box;
   }

@@ -1,5 +1,16 @@
 package io.gatehouse.ui.experiments;
 
-/** One variant's numbers over the chosen range; feedback counts only requests that got a score. */
+/**
+ * One variant's numbers over the chosen range. {@code feedback}: the latest score of each request that
+ * got one; {@code labels}: the latest label of each request that got one (see {@link Labels}).
+ */
 public record VariantStats(String variant, long requests, Sample costUsd, Sample latencyMs, Sample tokens,
-                           Sample errors, double p50Ms, double p95Ms, Sample feedback) {}
+                           Sample errors, LatencyHistogram latencies, Sample feedback, Labels labels) {
+  public double p50Ms() {
+    return latencies.quantile(0.5);
+  }
+
+  public double p95Ms() {
+    return latencies.quantile(0.95);
+  }
+}

@@ -41,7 +41,7 @@ public final class RequestQueries {
   }
 
   public long count(RequestFilter filter) {
-    String sql = "SELECT count() AS n FROM " + TABLE + " PREWHERE " + where(filter) + " FORMAT JSONEachRow";
+    String sql = "SELECT count() AS n FROM " + TABLE + conditions(filter) + settings(filter) + " FORMAT JSONEachRow";
     List<Long> rows = clickHouse.select(sql, row -> row.get("n").asLong());
     return rows.isEmpty() ? 0 : rows.get(0);
   }
@@ -60,10 +60,11 @@ public final class RequestQueries {
         + " input_tokens, output_tokens, cost_usd, duration_ms, ttft_ms, stream, status, error_class,"
         + " substringUTF8(error_message, 1, " + ERROR_MESSAGE_CHARS + ") AS error_message"
         + " FROM " + TABLE + " PREWHERE " + timeRange(filter) + " AND (ts, event_id) IN (SELECT ts, event_id FROM "
-        + TABLE + " PREWHERE " + where(filter)
+        + TABLE + conditions(filter)
         + " ORDER BY " + sort.orderBy()
         + " LIMIT " + SqlLiteral.integer(offset) + ", " + SqlLiteral.integer(limit) + ")"
         + " ORDER BY " + sort.orderBy()
+        + settings(filter) // the outer query's settings apply to its subquery too
         + " FORMAT JSONEachRow";
     return clickHouse.select(sql, RequestQueries::row);
   }
@@ -90,8 +91,8 @@ public final class RequestQueries {
   public List<VolumeBucket> volume(RequestFilter filter, BucketSize size) {
     String sql = "SELECT toUInt32(" + size.sqlFunction() + "(ts)) AS bucket, count() AS requests,"
         + " countIf" + IS_ERROR + " AS errors"
-        + " FROM " + TABLE + " PREWHERE " + where(filter)
-        + " GROUP BY bucket ORDER BY bucket FORMAT JSONEachRow";
+        + " FROM " + TABLE + conditions(filter)
+        + " GROUP BY bucket ORDER BY bucket" + settings(filter) + " FORMAT JSONEachRow";
     Map<Instant, VolumeBucket> found = new HashMap<>();
     for (VolumeBucket b : clickHouse.select(sql, RequestQueries::bucket)) {
       found.put(b.start(), b);
@@ -102,6 +103,37 @@ public final class RequestQueries {
       filled.add(found.getOrDefault(t, new VolumeBucket(t, 0, 0)));
     }
     return filled;
+  }
+
+  /**
+   * The same buckets as {@link #volume(RequestFilter, BucketSize)}, for a filter that only moved forward
+   * in time since {@code previous} (its buckets from an earlier read, e.g. the last auto-refresh): reads
+   * the range's first bucket (its start moved) and everything from the bucket that holds {@code settled}
+   * on, and takes the buckets in between from {@code previous}. The caller vouches that {@code previous}
+   * already held every row older than {@code settled}; rows ingested later than that for an older bucket
+   * show at the next full read. Reads everything when {@code previous} lacks a bucket in between.
+   */
+  public List<VolumeBucket> volume(RequestFilter filter, BucketSize size, List<VolumeBucket> previous, Instant settled) {
+    Instant headEnd = size.floor(filter.from()).plus(size.width());
+    Instant tailStart = size.floor(settled);
+    if (!tailStart.isAfter(headEnd) || !tailStart.isBefore(filter.to())) {
+      return volume(filter, size);
+    }
+    Map<Instant, VolumeBucket> old = new HashMap<>();
+    previous.forEach(b -> old.put(b.start(), b));
+    List<VolumeBucket> middle = new ArrayList<>();
+    for (Instant t = headEnd; t.isBefore(tailStart); t = t.plus(size.width())) {
+      VolumeBucket b = old.get(t);
+      if (b == null) {
+        return volume(filter, size);
+      }
+      middle.add(b);
+    }
+    List<VolumeBucket> out = new ArrayList<>(volume(
+        new RequestFilter(filter.from(), headEnd, filter.search(), filter.criteria()), size));
+    out.addAll(middle);
+    out.addAll(volume(new RequestFilter(tailStart, filter.to(), filter.search(), filter.criteria()), size));
+    return out;
   }
 
   /**
@@ -129,26 +161,62 @@ public final class RequestQueries {
   }
 
   /**
-   * The filter as one condition, used as PREWHERE: ClickHouse reads its columns first and the others
-   * only for the granules where it holds (18.16 moves at most one condition to PREWHERE by itself).
+   * The filter as {@code " PREWHERE …"}, plus {@code " WHERE …"} for a text search next to a narrowing
+   * filter. ClickHouse reads the PREWHERE columns first and the others only where it holds (18.16
+   * moves at most one condition to PREWHERE by itself). The text condition reads the prompt and the
+   * completion, nearly all of a row's bytes: alone, it belongs in PREWHERE (the other columns are then
+   * read only for matching rows); next to a narrowing filter it goes to WHERE, so that the text is read
+   * only where the cheap filters hold. Measured on 18.16 over 7 days of 10M events (3.3M rows, 1.2 GB
+   * of text), CPU per query: text + one model of 8 (12%) 1,010 → 810 ms, + errors (3%) 925 → 545 ms,
+   * + one user 1,000 → 500 ms, but + status ok (97%) 1,085 → 1,395 ms: status "ok" and cache result
+   * "miss" (most requests) stay with the text in PREWHERE.
    */
-  static String where(RequestFilter filter) {
-    StringBuilder where = new StringBuilder(timeRange(filter));
+  static String conditions(RequestFilter filter) {
+    StringBuilder cheap = new StringBuilder(timeRange(filter));
     if (!filter.search().isEmpty()) {
       String needle = SqlLiteral.string(filter.search());
-      where.append(" AND (");
+      cheap.append(" AND (");
       for (int i = 0; i < SEARCHED_COLUMNS.length; i++) {
         if (i > 0) {
-          where.append(" OR ");
+          cheap.append(" OR ");
         }
-        where.append("positionCaseInsensitiveUTF8(").append(SEARCHED_COLUMNS[i]).append(", ").append(needle).append(") > 0");
+        cheap.append("positionCaseInsensitiveUTF8(").append(SEARCHED_COLUMNS[i]).append(", ").append(needle).append(") > 0");
       }
-      where.append(')');
+      cheap.append(')');
     }
-    criteria(where, filter.criteria());
-    return where.toString();
+    RequestCriteria c = filter.criteria();
+    criteria(cheap, c);
+    if (c.text().isEmpty()) {
+      return " PREWHERE " + cheap;
+    }
+    // positionCaseInsensitive (ASCII) would give the same rows for an ASCII needle, but on 18.16 it is
+    // slower than the UTF-8 function (1,830-1,900 vs 1,380-1,440 ms CPU for a 7-day text search), so it is not used
+    String needle = SqlLiteral.string(c.text());
+    String text = "(positionCaseInsensitiveUTF8(prompt, " + needle + ") > 0"
+        + " OR positionCaseInsensitiveUTF8(completion, " + needle + ") > 0)";
+    return narrows(filter) ? " PREWHERE " + cheap + " WHERE " + text : " PREWHERE " + cheap + " AND " + text;
   }
 
+  /** True if a filter other than time, text, status "ok" and cache "miss" is set: those keep most rows. */
+  private static boolean narrows(RequestFilter filter) {
+    RequestCriteria c = filter.criteria();
+    return !filter.search().isEmpty() || !c.model().isEmpty() || !c.provider().isEmpty() || !c.user().isEmpty()
+        || !c.feature().isEmpty() || c.status().equals("error") || !c.failureClass().isEmpty()
+        || c.minLatencyMs() != null || c.minTtftMs() != null || c.minCostUsd() != null
+        || (!c.cacheResult().isEmpty() && !c.cacheResult().equals("miss"));
+  }
+
+  /**
+   * A text search reads the prompt and completion in blocks of one granule (8,192 rows, the table's
+   * index_granularity) instead of the default 65,536: on 18.16 this cut the CPU of a 7-day text search
+   * over 10M events from 1,390 to 950 ms (reading the two columns alone: 850 → 425 ms); 4,096 did the
+   * same, 12,288 and 16,384 lost the gain. Other queries read small columns and keep the defaults.
+   */
+  private static String settings(RequestFilter filter) {
+    return filter.criteria().text().isEmpty() ? "" : " SETTINGS max_block_size = 8192";
+  }
+
+  /** Every condition but the text one, which {@link #conditions} places. */
   private static void criteria(StringBuilder where, RequestCriteria c) {
     equal(where, "model", c.model());
     equal(where, "provider", c.provider());
@@ -173,11 +241,6 @@ public final class RequestQueries {
     if (c.minCostUsd() != null) {
       // a double's canonical string, parsed by ClickHouse: no user text reaches SQL unquoted
       where.append(" AND cost_usd >= toFloat64(").append(SqlLiteral.string(Double.toString(c.minCostUsd()))).append(')');
-    }
-    if (!c.text().isEmpty()) {
-      String needle = SqlLiteral.string(c.text());
-      where.append(" AND (positionCaseInsensitiveUTF8(prompt, ").append(needle)
-          .append(") > 0 OR positionCaseInsensitiveUTF8(completion, ").append(needle).append(") > 0)");
     }
   }
 

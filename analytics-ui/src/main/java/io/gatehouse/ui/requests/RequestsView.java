@@ -36,6 +36,8 @@ import io.gatehouse.ui.chart.EChart;
 import io.gatehouse.ui.layout.MainLayout;
 import io.gatehouse.schemas.clickhouse.ClickHouseException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +52,9 @@ import java.util.stream.Stream;
 @StyleSheet("context://gatehouse/gatehouse.css")
 public class RequestsView extends Div implements BeforeEnterObserver {
   static final int REFRESH_MILLIS = 5_000;
+  /** How late a request may reach ClickHouse (long streams are written when they end) and still be counted by a refresh. */
+  public static final Duration LATE = Duration.ofMinutes(10);
+  static final Duration FULL_READ_EVERY = Duration.ofMinutes(10);
 
   private final RequestQueries queries;
   private final Clock clock = Clock.systemUTC();
@@ -283,16 +288,30 @@ public class RequestsView extends Div implements BeforeEnterObserver {
     return r.errorClass().isEmpty() ? status : status + " " + r.errorClass();
   }
 
-  /** Re-reads everything for "now": chart, summary and the grid (which keeps its sort order). */
+  /**
+   * Re-reads for "now": chart, summary and the grid (which keeps its sort order). A text search scans
+   * the prompts and completions of the whole range, so while the same one refreshes, only the range's
+   * ends are re-read (see {@link RequestQueries#volume(RequestFilter, BucketSize, List, Instant)}):
+   * rows older than {@link #LATE} at the last read are taken as complete, and everything is re-read
+   * every {@link #FULL_READ_EVERY}.
+   */
   private void refresh() {
     TimeRange selected = range.getValue() == null ? TimeRange.DEFAULT : range.getValue();
-    filter = RequestFilter.last(selected, clock.instant(), search.getValue(), criteria());
+    Instant now = clock.instant();
+    Volume previous = volume;
+    filter = RequestFilter.last(selected, now, search.getValue(), criteria());
     chartTitle.setText("Requests " + selected.bucketSize().label());
-    updated.setText("Auto-refresh · updated " + RequestFormat.timeOfDay(clock.instant()) + " UTC");
+    updated.setText("Auto-refresh · updated " + RequestFormat.timeOfDay(now) + " UTC");
     volume = null;
     try {
-      List<VolumeBucket> buckets = queries.volume(filter, selected.bucketSize());
-      volume = new Volume(filter, buckets, selected.bucketSize());
+      boolean tailOnly = previous != null && !filter.criteria().text().isEmpty() && previous.size() == selected.bucketSize()
+          && previous.filter().search().equals(filter.search()) && previous.filter().criteria().equals(filter.criteria())
+          && Duration.between(previous.filter().from(), previous.filter().to()).equals(selected.length())
+          && previous.fullReadAt().plus(FULL_READ_EVERY).isAfter(now);
+      List<VolumeBucket> buckets = tailOnly
+          ? queries.volume(filter, selected.bucketSize(), previous.buckets(), previous.filter().to().minus(LATE))
+          : queries.volume(filter, selected.bucketSize());
+      volume = new Volume(filter, buckets, selected.bucketSize(), tailOnly ? previous.fullReadAt() : now);
       chart.setOption(VolumeChartOption.of(buckets, selected));
       long total = buckets.stream().mapToLong(VolumeBucket::requests).sum();
       long errors = buckets.stream().mapToLong(VolumeBucket::errors).sum();
@@ -334,8 +353,11 @@ public class RequestsView extends Div implements BeforeEnterObserver {
     }
   }
 
-  /** The volume chart's buckets and the filter they count: the grid's count and page windows reuse them. */
-  private record Volume(RequestFilter filter, List<VolumeBucket> buckets, BucketSize size) {}
+  /**
+   * The volume chart's buckets and the filter they count: the grid's count and page windows reuse them,
+   * and so does the next auto-refresh of a text search; {@code fullReadAt}: when the whole range was last read.
+   */
+  private record Volume(RequestFilter filter, List<VolumeBucket> buckets, BucketSize size, Instant fullReadAt) {}
 
   /** The grid's sort order, mapped through the whitelist in {@link RequestSort.Column}. */
   static RequestSort sortOf(List<QuerySortOrder> orders) {

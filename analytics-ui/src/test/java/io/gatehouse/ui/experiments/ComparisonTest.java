@@ -65,4 +65,53 @@ class ComparisonTest {
     assertThat(s.variance()).isCloseTo(0.25 * 0.75 * 100 / 99, within(1e-12));
     assertThat(Sample.ofProportion(0, 0)).isEqualTo(Sample.EMPTY);
   }
+
+  @Test
+  void aShiftedQuantileIsSignificantAndTheSameOneIsNot() {
+    LatencyHistogram base = normal(400, 800, 1);
+    LatencyHistogram slower = normal(400, 950, 2);
+    LatencyHistogram same = normal(400, 800, 3);
+
+    Comparison shifted = Comparison.ofQuantile("Latency p50", 0.5, base, slower);
+    assertThat(shifted.significant()).isTrue();
+    assertThat(shifted.difference()).isEqualTo(slower.quantile(0.5) - base.quantile(0.5));
+    assertThat(shifted.ciLow()).isPositive().isLessThanOrEqualTo(shifted.difference());
+    assertThat(shifted.ciHigh()).isGreaterThanOrEqualTo(shifted.difference()).isLessThan(300);
+    assertThat(shifted.sentence("A", "B", v -> String.format("%.0f ms", v)))
+        .contains("higher than A").contains("95% bootstrap CI").contains(": significant").doesNotContain("p =");
+
+    Comparison none = Comparison.ofQuantile("Latency p95", 0.95, base, same);
+    assertThat(none.significant()).isFalse();
+    assertThat(none.ciLow()).isNegative();
+    assertThat(none.ciHigh()).isPositive();
+    assertThat(Comparison.ofQuantile("Latency p95", 0.95, base, same)).as("a fixed seed").isEqualTo(none);
+  }
+
+  @Test
+  void aQuantileOfTooFewSamplesIsNeverSignificant() {
+    Comparison c = Comparison.ofQuantile("Latency p50", 0.5, normal(10, 800, 4), normal(10, 2000, 5));
+    assertThat(c.tooSmall()).isTrue();
+    assertThat(c.significant()).isFalse();
+    assertThat(Comparison.ofQuantile("Latency p50", 0.5, LatencyHistogram.EMPTY, normal(10, 800, 6))
+        .sentence("A", "B", v -> "")).isEqualTo("Latency p50: no data for A.");
+  }
+
+  /** n latencies ~ Normal(mean, 150) in whole ms. */
+  private static LatencyHistogram normal(int n, double mean, long seed) {
+    java.util.Random random = new java.util.Random(seed);
+    java.util.TreeMap<Long, Long> counts = new java.util.TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      counts.merge(Math.max(1, Math.round(mean + 150 * random.nextGaussian())), 1L, Long::sum);
+    }
+    return LatencyHistogram.of(counts.keySet().stream().mapToLong(Long::longValue).toArray(),
+        counts.values().stream().mapToLong(Long::longValue).toArray());
+  }
+
+  @Test
+  void labelsWithAnObviousDirectionMakeAShareOfPositives() {
+    Labels labels = new Labels(java.util.Map.of("thumbs_up", 6L, "Thumbs-Down", 2L, " GOOD ", 1L, "funny", 4L, "-1", 3L));
+    assertThat(labels.total()).isEqualTo(16);
+    assertThat(labels.positiveShare()).isEqualTo(Sample.ofProportion(7, 12));
+    assertThat(Labels.NONE.positiveShare()).isEqualTo(Sample.EMPTY);
+  }
 }

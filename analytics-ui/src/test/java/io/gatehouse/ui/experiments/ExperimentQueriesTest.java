@@ -66,8 +66,13 @@ class ExperimentQueriesTest {
     assertThat(Comparison.of("cost", control.costUsd(), candidate.costUsd()).verdict()).isEqualTo("significant");
     assertThat(Comparison.of("latency", control.latencyMs(), candidate.latencyMs()).verdict()).isEqualTo("significant");
 
+    assertThat(control.latencies().n()).isEqualTo(200);
+    assertThat(Comparison.ofQuantile("p50", 0.5, control.latencies(), candidate.latencies()).verdict()).isEqualTo("significant");
+
     List<VariantStats> none = queries.variants(Experiment.Kind.EXPERIMENT, "exp-null", day(2), day(3));
     assertThat(Comparison.of("cost", none.get(1).costUsd(), none.get(0).costUsd()).verdict()).isEqualTo("not significant");
+    assertThat(Comparison.ofQuantile("p50", 0.5, none.get(1).latencies(), none.get(0).latencies()).verdict())
+        .isEqualTo("not significant");
   }
 
   @Test
@@ -87,5 +92,40 @@ class ExperimentQueriesTest {
     assertThat(a.requests()).isEqualTo(2);
     assertThat(a.feedback().n()).isEqualTo(1);
     assertThat(a.feedback().mean()).isEqualTo(5.0);
+  }
+
+  @Test
+  void p50AndP95AreExactOverTheVariantsLatencies() {
+    Instant t = day(4).plusSeconds(60);
+    for (int ms : new int[] {100, 300, 300, 700, 5000}) {
+      insert(server, event(t, "a").put("experiment", "exp-q").put("variant", "a").put("duration_ms", ms));
+    }
+    VariantStats a = queries.variants(Experiment.Kind.EXPERIMENT, "exp-q", day(4), day(5)).get(0);
+    assertThat(a.p50Ms()).isEqualTo(300);
+    assertThat(a.p95Ms()).isEqualTo(5000);
+  }
+
+  @Test
+  void labelOnlyFeedbackIsCountedPerVariantWithItsLatestLabel() {
+    Instant t = day(5).plusSeconds(60);
+    var up = event(t, "a").put("experiment", "exp-lab").put("variant", "a");
+    var changed = event(t, "a").put("experiment", "exp-lab").put("variant", "a");
+    var other = event(t, "a").put("experiment", "exp-lab").put("variant", "a");
+    var scored = event(t, "a").put("experiment", "exp-lab").put("variant", "b");
+    insert(server, up, changed, other, scored);
+    server.query("INSERT INTO gatehouse.feedback (feedback_id, event_id, ts, score, label) VALUES"
+        + " ('" + java.util.UUID.randomUUID() + "', '" + up.get("event_id").asText() + "', '2023-06-06 00:02:00', NULL, 'thumbs_up'),"
+        + " ('" + java.util.UUID.randomUUID() + "', '" + changed.get("event_id").asText() + "', '2023-06-06 00:02:00', NULL, 'thumbs_up'),"
+        + " ('" + java.util.UUID.randomUUID() + "', '" + changed.get("event_id").asText() + "', '2023-06-06 00:03:00', NULL, 'thumbs_down'),"
+        + " ('" + java.util.UUID.randomUUID() + "', '" + other.get("event_id").asText() + "', '2023-06-06 00:02:00', NULL, 'funny'),"
+        + " ('" + java.util.UUID.randomUUID() + "', '" + scored.get("event_id").asText() + "', '2023-06-06 00:02:00', 4, '')");
+
+    List<VariantStats> v = queries.variants(Experiment.Kind.EXPERIMENT, "exp-lab", day(5), day(6));
+
+    assertThat(v.get(0).labels().counts()).isEqualTo(java.util.Map.of("thumbs_up", 1L, "thumbs_down", 1L, "funny", 1L));
+    assertThat(v.get(0).labels().positiveShare()).isEqualTo(Sample.ofProportion(1, 2));
+    assertThat(v.get(0).feedback().n()).as("labels are not scores").isZero();
+    assertThat(v.get(1).labels()).isEqualTo(Labels.NONE);
+    assertThat(v.get(1).feedback().n()).isEqualTo(1);
   }
 }

@@ -24,7 +24,8 @@ public final class ExperimentSeeds {
    * {@code n} requests per variant ("control", "candidate") of {@code experiment}, spread over the hour
    * before {@code end}. Cost ~ Normal(1.0, 0.2) USD for control and Normal(1.0 + costShift, 0.2) for the
    * candidate; latency likewise around 800 ms (σ 150) shifted by {@code latencyShiftMs}. Each request
-   * gets a feedback score ~ Normal(3 + scoreShift for the candidate, 1).
+   * gets a feedback score ~ Normal(3 + scoreShift for the candidate, 1) and the label "thumbs_up" when
+   * the score is above 3, else "thumbs_down".
    */
   public static void seed(ClickHouseServer server, String experiment, Instant end, int n, double costShift,
                           int latencyShiftMs, double scoreShift, long seed) {
@@ -43,7 +44,7 @@ public final class ExperimentSeeds {
         double score = 3 + (candidate ? scoreShift : 0) + random.nextGaussian();
         feedback.add("{\"feedback_id\":\"" + java.util.UUID.randomUUID() + "\",\"event_id\":\"" + e.get("event_id").asText()
             + "\",\"ts\":\"" + DATE_TIME.format(ts.plusSeconds(5)) + "\",\"score\":" + score
-            + ",\"label\":\"\",\"comment\":\"\",\"user\":\"\"}");
+            + ",\"label\":\"" + (score > 3 ? "thumbs_up" : "thumbs_down") + "\",\"comment\":\"\",\"user\":\"\"}");
       }
     }
     TestEvents.insert(server, events.toArray(ObjectNode[]::new));

@@ -230,6 +230,44 @@ class RequestQueriesTest {
     assertThat(users(t, to, c -> c.cache("exact"))).containsExactly("cached");
     assertThat(users(t, to, c -> c.text("quaternion"))).containsExactly("cached", "slow");
     assertThat(users(t, to, c -> c.text("') OR 1=1 --"))).isEmpty();
+    // the text condition moves to WHERE next to a narrowing filter and stays in PREWHERE otherwise
+    assertThat(users(t, to, c -> c.text("quaternion").model("gpt-4o"))).containsExactly("slow");
+    assertThat(users(t, to, c -> c.text("quaternion").cache("exact"))).containsExactly("cached");
+    assertThat(users(t, to, c -> c.text("quaternion").status("ok"))).containsExactly("cached", "slow");
+    assertThat(users(t, to, c -> c.text("quaternion").cache("miss"))).containsExactly("slow");
+    assertThat(users(t, to, c -> c.text("quaternion").status("error"))).isEmpty();
+  }
+
+  @Test
+  void aRefreshThatReadsOnlyTheEndsOfTheRangeCountsWhatAFullReadCounts() {
+    Instant t = day(12);
+    List<ObjectNode> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < 60; i++) { // one every 6 minutes over 6 hours, every third one mentions the needle
+      rows.add(event(t.plusSeconds(i * 360L + 17), "r" + i).put("completion", i % 3 == 0 ? "a Needle here" : "hay"));
+    }
+    insert(server, rows.toArray(ObjectNode[]::new));
+    RequestFilter before = new RequestFilter(t.plusSeconds(1800), t.plusSeconds(4 * 3600 + 600), "", needle());
+    List<VolumeBucket> previous = queries.volume(before, BucketSize.HOUR);
+    insert(server, event(t.plusSeconds(4 * 3600 + 900), "new").put("prompt", "needle"));
+    RequestFilter after = new RequestFilter(t.plusSeconds(2400), t.plusSeconds(5 * 3600), "", needle());
+    Instant settled = before.to().minus(Duration.ofMinutes(10));
+
+    List<VolumeBucket> refreshed = queries.volume(after, BucketSize.HOUR, previous, settled);
+
+    assertThat(refreshed).isEqualTo(queries.volume(after, BucketSize.HOUR));
+    assertThat(refreshed.get(0).requests()).as("the first bucket lost the rows before the new start").isEqualTo(1);
+    assertThat(refreshed.get(4).requests()).as("the new row").isEqualTo(4);
+    // the buckets in between come from the previous read: a row that arrives late for them shows only
+    // at the next full read (the documented trade-off)
+    insert(server, event(t.plusSeconds(2 * 3600 + 5), "late").put("prompt", "needle"));
+    assertThat(queries.volume(after, BucketSize.HOUR, previous, settled)).isEqualTo(refreshed);
+    assertThat(queries.volume(after, BucketSize.HOUR).get(2).requests()).isEqualTo(refreshed.get(2).requests() + 1);
+    // a previous read that lacks the buckets in between is not used
+    assertThat(queries.volume(after, BucketSize.HOUR, List.of(), settled)).isEqualTo(queries.volume(after, BucketSize.HOUR));
+  }
+
+  private static RequestCriteria needle() {
+    return new RequestCriteria("", "", "", "", "", "", null, null, null, "", "needle");
   }
 
   @Test
@@ -293,6 +331,7 @@ class RequestQueriesTest {
   private static List<String> users(Instant from, Instant to, java.util.function.UnaryOperator<C> criteria) {
     RequestFilter f = new RequestFilter(from, to, "", criteria.apply(new C(RequestCriteria.ANY)).c());
     assertThat(queries.count(f)).isEqualTo(queries.page(f, RequestSort.NEWEST_FIRST, 0, 100).size());
+    assertThat(queries.volume(f, BucketSize.HOUR).stream().mapToLong(VolumeBucket::requests).sum()).isEqualTo(queries.count(f));
     return queries.page(f, new RequestSort(RequestSort.Column.TIME, false), 0, 100).stream()
         .map(RequestRow::user).sorted().toList();
   }
