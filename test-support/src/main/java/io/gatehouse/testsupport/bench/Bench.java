@@ -211,8 +211,9 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
       long jit = jitCompilations() - jit0;
       StringBuilder md = new StringBuilder(BenchmarksFile.preamble(command, load0));
       md.append(String.format("%nStreaming chat completions (`stream: true`), open-loop at fixed rates; %s. The fake "
-          + "sends %d SSE events per answer: a role chunk at once, %d content chunks %d ms apart, a finish chunk and "
-          + "`[DONE]`. Time to first token = from the intended send time to the first complete SSE event; gap = "
+          + "sends %d SSE events per answer: a role chunk at once, %d content chunks and a finish chunk %d ms apart, then "
+          + "`[DONE]` at once (and, when usage is asked for, as the proxy always does upstream, the usage chunk "
+          + "just before it, as OpenAI sends it). Time to first token = from the intended send time to the first complete SSE event; gap = "
           + "time between consecutive events as the client sees them (events that arrive together have gap 0). "
           + "Medians over %d rounds of each round's percentile; \"added\" is proxy minus direct (the direct gap is "
           + "the fake's own). A chunk is *held back* when its gap exceeds %d + %d ms, or an answer has a different "

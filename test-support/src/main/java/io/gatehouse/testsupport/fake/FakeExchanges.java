@@ -52,15 +52,23 @@ final class FakeExchanges {
     private final int cutAt;
     private final StreamSinkChannel channel;
     private final boolean holdOpen;
+    private final int pacedFrames;
     private int index;
 
     SseWriter(HttpServerExchange exchange, List<ByteBuffer> frames, long delayMs, int cutAt) {
-      this(exchange, frames, delayMs, cutAt, false);
+      this(exchange, frames, delayMs, cutAt, false, frames.size());
     }
 
-    /** @param holdOpen after the last frame, neither end nor close: a stream that stalls */
-    SseWriter(HttpServerExchange exchange, List<ByteBuffer> frames, long delayMs, int cutAt, boolean holdOpen) {
+    /**
+     * @param holdOpen after the last frame, neither end nor close: a stream that stalls
+     * @param pacedFrames frames that are "generated" (the first at once, each later one {@code delayMs}
+     *     after the one before); the frames after them follow at once, as a provider sends what it has
+     *     when the answer is done (usage, {@code [DONE]})
+     */
+    SseWriter(HttpServerExchange exchange, List<ByteBuffer> frames, long delayMs, int cutAt, boolean holdOpen,
+        int pacedFrames) {
       this.holdOpen = holdOpen;
+      this.pacedFrames = pacedFrames;
       this.exchange = exchange;
       this.frames = frames;
       this.delayMs = delayMs;
@@ -116,7 +124,7 @@ final class FakeExchanges {
       }
       ch.suspendWrites();
       index++;
-      if (index == frames.size() || index == cutAt) {
+      if (index == frames.size() || index == cutAt || index >= pacedFrames) {
         next();
       } else {
         later(exchange, delayMs, this::next);

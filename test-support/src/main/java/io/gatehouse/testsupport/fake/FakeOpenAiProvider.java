@@ -392,7 +392,9 @@ public final class FakeOpenAiProvider implements AutoCloseable {
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-cache");
         // frame 0 is the role chunk: cutting after N content chunks means not writing frame N + 1
-        new FakeExchanges.SseWriter(exchange, events, config.chunkDelayMs, cut < 0 ? -1 : cut + 1).next();
+        // role, content and finish chunks are paced like generation; usage and [DONE] follow the finish at once
+        int paced = events.size() - (includeUsage ? 2 : 1);
+        new FakeExchanges.SseWriter(exchange, events, config.chunkDelayMs, cut < 0 ? -1 : cut + 1, false, paced).next();
       });
     } else {
       ObjectNode completion = JSON.createObjectNode();

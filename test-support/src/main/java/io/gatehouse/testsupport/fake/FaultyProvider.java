@@ -182,7 +182,7 @@ public final class FaultyProvider implements AutoCloseable {
       frames.add(ByteBuffer.wrap("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8)));
     }
     FakeExchanges.SseWriter writer =
-        new FakeExchanges.SseWriter(exchange, frames, 0, cut, fault instanceof StallAfter);
+        new FakeExchanges.SseWriter(exchange, frames, 0, cut, fault instanceof StallAfter, frames.size());
     long firstDelay = fault instanceof SlowFirstChunk s ? s.millis() : 0;
     writer.flushHeaders(); // headers out now: only the body is slow
     FakeExchanges.later(exchange, firstDelay, writer::next);
