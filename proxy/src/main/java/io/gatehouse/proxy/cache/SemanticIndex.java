@@ -115,6 +115,11 @@ public final class SemanticIndex {
     if (v.length != dimensions) {
       throw new IllegalArgumentException("expected " + dimensions + " dimensions, got " + v.length);
     }
+    return normalized(v);
+  }
+
+  /** {@code v} scaled to length 1 (a zero vector stays zero), so a dot product is the cosine. */
+  static float[] normalized(float[] v) {
     double norm = 0;
     for (float x : v) {
       norm += x * x;

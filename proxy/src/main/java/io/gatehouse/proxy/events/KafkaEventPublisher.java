@@ -294,6 +294,9 @@ public final class KafkaEventPublisher implements EventSink, AutoCloseable {
         Map.entry(ProducerConfig.LINGER_MS_CONFIG, 10),
         Map.entry(ProducerConfig.BATCH_SIZE_CONFIG, 131_072),
         Map.entry(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd"),
+        // seconds of events at thousands per second; past it (a broker outage) events go to the disk
+        // spool, so a larger buffer would only crowd the proxy's small heap
+        Map.entry(ProducerConfig.BUFFER_MEMORY_CONFIG, 16L << 20),
         Map.entry(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, requestMs),
         // must be at least linger + request timeout (the producer checks)
         Map.entry(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(deliveryMs, requestMs + 10)));

@@ -292,7 +292,7 @@ public final class CacheBench implements Callable<Integer> {
       vectors = new float[entries * dim];
       long s = System.nanoTime();
       for (int i = 0; i < entries; i++) {
-        System.arraycopy(unit(embedder.embed(questions.get(i))), 0, vectors, i * dim, dim);
+        System.arraycopy(SemanticIndex.normalized(embedder.embed(questions.get(i))), 0, vectors, i * dim, dim);
         if ((i + 1) % 5_000 == 0) {
           double elapsed = (System.nanoTime() - s) / 1e9;
           System.out.printf("  embedded %,d of %,d entries (%.0f s, about %.0f s to go)%n", i + 1, entries, elapsed,
@@ -354,7 +354,7 @@ public final class CacheBench implements Callable<Integer> {
       totalSum += c - a;
       measured.add(v);
       if (sample.size() < RECALL_SAMPLE) {
-        sample.add(unit(v));
+        sample.add(SemanticIndex.normalized(v));
         sampleMatches.add(m);
       }
     }
@@ -406,19 +406,6 @@ public final class CacheBench implements Callable<Integer> {
         result.lookupCpu().p50(), result.lookupCpu().p99(), result.total().p50(), result.total().p99(), same,
         sample.size(), threshold, foundAbove, above);
     return result;
-  }
-
-  private static float[] unit(float[] v) {
-    double norm = 0;
-    for (float x : v) {
-      norm += x * x;
-    }
-    float inv = norm == 0 ? 0f : (float) (1 / Math.sqrt(norm));
-    float[] u = new float[v.length];
-    for (int i = 0; i < v.length; i++) {
-      u[i] = v[i] * inv;
-    }
-    return u;
   }
 
   private static float[] read(Path file, int floats) throws IOException {

@@ -399,10 +399,10 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
       List<Rss.Sample> settled = samples.stream().filter(s -> s.seconds() >= 60).toList();
       double settledSlope = settled.size() < 3 ? Double.NaN : Rss.slopeMbPerMinute(settled);
       StringBuilder md = new StringBuilder(BenchmarksFile.preamble(command, load0));
-      md.append(String.format("%nThe proxy (JVM flags as `./gatehouse up` starts it: `%s`; Kafka logging on) at %d "
+      md.append(String.format("%nThe proxy (JVM flags as `./gatehouse up` starts it: `%s`, `MALLOC_ARENA_MAX=%s`; Kafka logging on) at %d "
           + "req/s non-streaming for %.1f min after the warm-up; `VmRSS` from `/proc/PID/status` every 10 s. %,d "
           + "requests, %d errors, proxy p99 over the run %.3f ms. Load average at the end: %s.%n%n",
-          String.join(" ", BenchRig.PROXY_JVM_FLAGS), rate, minutes, sent, errors,
+          String.join(" ", BenchRig.PROXY_JVM_FLAGS), BenchRig.PROXY_MALLOC_ARENA_MAX, rate, minutes, sent, errors,
           all.getTotalCount() == 0 ? Double.NaN : all.getValueAtPercentile(99) / 1000.0, BenchmarksFile.loadAverage()));
       md.append(String.format("Start %.1f MB, end %.1f MB, max %.1f MB; slope %+.2f MB/min over the run, %s after the "
           + "first minute. Goal ≤ 256 MB (%s) and flat.%n%n", first.mb(), last.mb(), max, slope,

@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
 final class BenchRig implements AutoCloseable {
   /** The proxy's JVM flags: the same as {@code ./gatehouse up} gives it. */
   /** The launcher's default for the proxy (GATEHOUSE_PROXY_JAVA_OPTS in ./gatehouse): what a user runs. */
-  static final List<String> PROXY_JVM_FLAGS = List.of("-Xmx192m", "-XX:+UseSerialGC");
+  /** The launcher's defaults for the proxy (./gatehouse: PROXY_JAVA_OPTS and MALLOC_ARENA_MAX). */
+  static final List<String> PROXY_JVM_FLAGS = List.of("-Xmx128m", "-Xmn64m", "-XX:+UseSerialGC");
+  static final String PROXY_MALLOC_ARENA_MAX = "2";
 
   private final Path work;
   private final List<Process> started = new ArrayList<>();
@@ -98,6 +100,7 @@ final class BenchRig implements AutoCloseable {
     cmd.addAll(List.of("-jar", jar.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("GATEHOUSE_PORT", Integer.toString(proxyPort));
+    pb.environment().put("MALLOC_ARENA_MAX", PROXY_MALLOC_ARENA_MAX);
     pb.environment().put("GATEHOUSE_CONFIG", config.toString());
     pb.environment().put("GATEHOUSE_KAFKA_BOOTSTRAP", kafkaBootstrap);
     pb.environment().put("GATEHOUSE_SPOOL_DIR", Files.createDirectories(work.resolve("spool")).toString());
