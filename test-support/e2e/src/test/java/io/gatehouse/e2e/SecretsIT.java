@@ -95,21 +95,30 @@ class SecretsIT {
       admin(base, "DELETE", "/admin/keys/" + id, null);
       assertThat(chat(base, rotated, feature, "revoked key")).isEqualTo(401);
       requests++;
+      // logs stay captured until ingest has written the rows: its insert path logs too
+      String where = " FROM gatehouse.events WHERE feature = '" + feature + "'";
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (Long.parseLong(stack.clickhouse.query("SELECT count()" + where).strip()) < requests) {
+        assertThat(System.nanoTime()).as("%d rows for %s in ClickHouse", requests, feature).isLessThan(deadline);
+        Thread.sleep(100); // poll interval, bounded by the deadline above
+      }
+      String rows = stack.clickhouse.query("SELECT *" + where + " FORMAT TabSeparated");
+      assertThat(rows.split("\n")).hasSize(requests);
+      assertThat(rows).as("the pasted key was masked, the prompt kept").contains("my key is ");
     } finally {
       root.detachAppender(capture);
       gatehouse.setLevel(before);
     }
 
-    String where = " FROM gatehouse.events WHERE feature = '" + feature + "'";
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (Long.parseLong(stack.clickhouse.query("SELECT count()" + where).strip()) < requests) {
-      assertThat(System.nanoTime()).as("%d rows for %s in ClickHouse", requests, feature).isLessThan(deadline);
-      Thread.sleep(100); // poll interval, bounded by the deadline above
+    // every row of every table Gatehouse keeps: events, rollups, feedback, migrations
+    StringBuilder all = new StringBuilder();
+    List<String> tables = List.of(stack.clickhouse.query("SELECT name FROM system.tables WHERE database = 'gatehouse' "
+        + "AND engine NOT LIKE '%View' FORMAT TabSeparated").strip().split("\n"));
+    assertThat(tables).as("tables scanned").contains("events", "rollup_hourly", "rollup_daily_user");
+    for (String table : tables) {
+      all.append(stack.clickhouse.query("SELECT * FROM gatehouse." + table + " FORMAT TabSeparated")).append('\n');
     }
-    String rows = stack.clickhouse.query("SELECT *" + where + " FORMAT TabSeparated");
-    assertThat(rows.split("\n")).hasSize(requests);
-    assertThat(rows).as("the pasted key was masked, the prompt kept").contains("my key is ");
-    String everything = stack.clickhouse.query("SELECT * FROM gatehouse.events FORMAT TabSeparated");
+    String everything = all.toString();
     assertThat(lines).as("log lines captured").isNotEmpty();
     String logs = String.join("\n", lines);
     for (String secret : secrets) {
@@ -118,8 +127,8 @@ class SecretsIT {
       // a key's distinctive tail would show a partial leak too
       assertThat(everything + logs).doesNotContain(secret.substring(secret.length() - 12));
     }
-    System.out.printf("secrets: %d requests, %d rows scanned, %d log lines scanned, %d secrets absent%n",
-        requests, everything.split("\n").length, lines.size(), secrets.size());
+    System.out.printf("secrets: %d requests, %d rows of %d tables scanned, %d log lines scanned, %d secrets absent%n",
+        requests, everything.split("\n").length, tables.size(), lines.size(), secrets.size());
   }
 
   private static String admin(String base, String method, String path, String body) throws Exception {
