@@ -4,6 +4,7 @@ import io.gatehouse.schemas.EventIds;
 import io.gatehouse.schemas.EventJson;
 import io.gatehouse.schemas.GatehouseEvent;
 import io.gatehouse.schemas.Topics;
+import io.gatehouse.schemas.pricing.PriceCatalog;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,25 @@ final class DemoHistory {
 
   private DemoHistory() {}
 
+  /** The built-in catalog with the {@code prices:} of the Gatehouse YAML at {@code config} (none when null). */
+  static PriceCatalog prices(java.nio.file.Path config) {
+    if (config == null) {
+      return PriceCatalog.builtIn();
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode prices = new com.fasterxml.jackson.databind.ObjectMapper(
+          new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(config.toFile()).path("prices");
+      Map<String, PriceCatalog.Price> overrides = new java.util.HashMap<>();
+      prices.fields().forEachRemaining(e -> overrides.put(e.getKey(), PriceCatalog.parse(e.getValue(),
+          "prices." + e.getKey())));
+      return PriceCatalog.builtIn().withOverrides(overrides);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("could not read the prices of " + config, e);
+    }
+  }
+
   static int publish(String bootstrap, int hours, List<String> users, List<String> teams, List<String> features,
-      List<String> models) {
+      List<String> models, PriceCatalog prices) {
     long hourMs = Duration.ofHours(1).toMillis();
     long currentHour = System.currentTimeMillis() / hourMs * hourMs;
     int sent = 0;
@@ -45,7 +63,7 @@ final class DemoHistory {
         int count = 20 + (int) (60 * Math.max(0, Math.sin((hourOfDay - 6) / 24.0 * 2 * Math.PI))) + random.nextInt(10);
         for (int i = 0; i < count; i++) {
           GatehouseEvent event = synthesize(random, hourStart + random.nextInt((int) hourMs), users, teams, features,
-              models);
+              models, prices);
           producer.send(new ProducerRecord<>(Topics.EVENTS_V1, event.eventId(), EventJson.toBytes(event)));
           sent++;
         }
@@ -56,7 +74,7 @@ final class DemoHistory {
   }
 
   private static GatehouseEvent synthesize(Random random, long start, List<String> users, List<String> teams,
-      List<String> features, List<String> models) {
+      List<String> features, List<String> models, PriceCatalog prices) {
     String user = users.get(random.nextInt(users.size()));
     String model = models.get(random.nextInt(models.size()));
     String upstreamModel = model.contains("/") ? model.substring(model.indexOf('/') + 1) : "gpt-4o-mini";
@@ -92,6 +110,11 @@ final class DemoHistory {
             .cacheResult("miss");
     if (status == 200) {
       b.inputTokens(inputTokens).outputTokens(outputTokens).finishReason("stop");
+      java.math.BigDecimal cost = prices.cost("demo", "openai", upstreamModel,
+          new PriceCatalog.Tokens(inputTokens, outputTokens, null, null, null));
+      if (cost != null) { // priced as the proxy prices live traffic; an unknown model stays unpriced
+        b.costUsd(cost.doubleValue()).priceVersion(prices.version());
+      }
       if (stream) {
         long ttft = Math.min(duration, 120 + random.nextInt(250));
         b.ttftMs(ttft).tsFirstTokenMs(start + ttft);

@@ -59,6 +59,10 @@ public final class DemoTraffic implements Callable<Integer> {
   @Option(names = "--kafka", defaultValue = "127.0.0.1:9092", description = "Kafka bootstrap for --backfill-hours.")
   String kafka;
 
+  @Option(names = "--prices-from", description = "Gatehouse YAML whose prices: price the --backfill-hours history "
+      + "(as the proxy prices live traffic); without it, the built-in catalog only.")
+  java.nio.file.Path pricesFrom;
+
   private final Random random = new Random(42);
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final AtomicLong sent = new AtomicLong();
@@ -72,7 +76,8 @@ public final class DemoTraffic implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     if (backfillHours > 0) {
-      int sent = DemoHistory.publish(kafka, backfillHours, USERS, TEAMS, FEATURES, models);
+      int sent = DemoHistory.publish(kafka, backfillHours, USERS, TEAMS, FEATURES, models,
+          DemoHistory.prices(pricesFrom));
       System.out.printf("Demo history: %d synthetic events for the last %d hours published to %s "
           + "(environment 'demo-history')%n", sent, backfillHours, kafka);
     }
