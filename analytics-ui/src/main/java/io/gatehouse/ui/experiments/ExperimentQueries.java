@@ -90,13 +90,23 @@ public final class ExperimentQueries {
     return out;
   }
 
+  /**
+   * {@code " FROM … USING event_id"}: the experiment's requests that have feedback matching
+   * {@code feedbackFilter}, each with its variant {@code v} and its {@code latest} feedback value. The rated
+   * requests are few: the events side keeps only those (IN), and the joined (right) side is the small
+   * per-request feedback table, not the experiment's whole traffic.
+   */
+  private static String rated(Experiment.Kind kind, String eventsWhere, String feedbackFilter, String latest) {
+    return " FROM (SELECT event_id, " + kind.variantColumn + " AS v FROM " + EVENTS + " PREWHERE " + eventsWhere
+        + " AND event_id IN (SELECT event_id FROM " + FEEDBACK + " WHERE " + feedbackFilter + "))"
+        + " ANY INNER JOIN (SELECT event_id, " + latest + " AS latest FROM " + FEEDBACK + " FINAL"
+        + " WHERE " + feedbackFilter + " GROUP BY event_id) USING event_id";
+  }
+
   /** Label counts per variant: the latest label each request got (a user may change their mind). */
   private Map<String, Labels> labels(Experiment.Kind kind, String eventsWhere) {
-    String sql = "SELECT v, latest, count() AS n FROM ("
-        + " SELECT event_id, " + kind.variantColumn + " AS v FROM " + EVENTS + " PREWHERE " + eventsWhere
-        + " AND event_id IN (SELECT event_id FROM " + FEEDBACK + " WHERE label != ''))"
-        + " ANY INNER JOIN (SELECT event_id, argMax(label, ts) AS latest FROM " + FEEDBACK + " FINAL"
-        + " WHERE label != '' GROUP BY event_id) USING event_id GROUP BY v, latest FORMAT JSONEachRow";
+    String sql = "SELECT v, latest, count() AS n" + rated(kind, eventsWhere, "label != ''", "argMax(label, ts)")
+        + " GROUP BY v, latest FORMAT JSONEachRow";
     Map<String, Map<String, Long>> counts = new HashMap<>();
     for (JsonNode r : clickHouse.select(sql, r -> r)) {
       counts.computeIfAbsent(r.get("v").asText(), v -> new HashMap<>()).put(r.get("latest").asText(), r.get("n").asLong());
@@ -108,13 +118,9 @@ public final class ExperimentQueries {
 
   /** Scores per variant: the latest score each request got (a user may re-rate). */
   private Map<String, Sample> feedback(Experiment.Kind kind, String eventsWhere) {
-    // the rated requests are few: the events side keeps only those (IN), and the joined (right) side
-    // is the small per-request score table, not the experiment's whole traffic
-    String sql = "SELECT v, count() AS n, avg(latest) AS mean, varSamp(latest) AS var FROM ("
-        + " SELECT event_id, " + kind.variantColumn + " AS v FROM " + EVENTS + " PREWHERE " + eventsWhere
-        + " AND event_id IN (SELECT event_id FROM " + FEEDBACK + " WHERE isNotNull(score)))"
-        + " ANY INNER JOIN (SELECT event_id, argMax(assumeNotNull(score), ts) AS latest FROM " + FEEDBACK + " FINAL"
-        + " WHERE isNotNull(score) GROUP BY event_id) USING event_id GROUP BY v FORMAT JSONEachRow";
+    String sql = "SELECT v, count() AS n, avg(latest) AS mean, varSamp(latest) AS var"
+        + rated(kind, eventsWhere, "isNotNull(score)", "argMax(assumeNotNull(score), ts)")
+        + " GROUP BY v FORMAT JSONEachRow";
     Map<String, Sample> out = new HashMap<>();
     for (JsonNode r : clickHouse.select(sql, r -> r)) {
       long n = r.get("n").asLong();
