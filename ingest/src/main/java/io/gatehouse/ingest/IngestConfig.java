@@ -13,6 +13,8 @@ import java.util.Map;
  * @param dlqTopic topic for events that cannot become rows; empty disables the dead-letter topic
  * @param batchMax most events per ClickHouse insert (default {@link #DEFAULT_BATCH_MAX})
  * @param flushInterval longest time an event waits in a partial batch before it is inserted
+ * @param consumers consumer loops in this instance (default {@link #DEFAULT_CONSUMERS}), each a member of
+ *     the consumer group with its own partitions, batch and inserts
  * @param applyMigrations false: the schema is managed outside (always so on a cluster, see {@code Migrations --cluster})
  * @param topology single node, or the cluster the schema was emitted for and its insert quorum
  */
@@ -27,6 +29,7 @@ public record IngestConfig(
     int port,
     int batchMax,
     Duration flushInterval,
+    int consumers,
     boolean applyMigrations,
     ClickHouseTopology topology) {
 
@@ -40,6 +43,7 @@ public record IngestConfig(
   public static final String PORT = "GATEHOUSE_INGEST_PORT";
   public static final String BATCH_MAX = "GATEHOUSE_INGEST_BATCH_MAX";
   public static final String FLUSH_MS = "GATEHOUSE_INGEST_FLUSH_MS";
+  public static final String CONSUMERS = "GATEHOUSE_INGEST_CONSUMERS";
   public static final String SKIP_MIGRATIONS = "GATEHOUSE_CLICKHOUSE_SKIP_MIGRATIONS";
   /** The cluster name given to {@code Migrations --cluster NAME}; unset = a single ClickHouse node. */
   public static final String CLICKHOUSE_CLUSTER = "GATEHOUSE_CLICKHOUSE_CLUSTER";
@@ -52,12 +56,24 @@ public record IngestConfig(
    */
   public static final int DEFAULT_BATCH_MAX = 20_000;
 
+  /**
+   * Consumer loops per instance by default. One loop converts a batch, then waits while ClickHouse
+   * inserts it; two overlap one's conversion with the other's insert (measured by {@code ./gatehouse
+   * bench ingest}, BENCHMARKS.md "Ingest"). More pay off only with more cores for ingest and ClickHouse.
+   */
+  public static final int DEFAULT_CONSUMERS = 2;
+  static final int MAX_CONSUMERS = 64;
+
   public IngestConfig {
     if (batchMax < 1) {
       throw new IllegalArgumentException(BATCH_MAX + " must be at least 1, got " + batchMax);
     }
     if (flushInterval.isNegative() || flushInterval.isZero()) {
       throw new IllegalArgumentException(FLUSH_MS + " must be positive, got " + flushInterval.toMillis());
+    }
+    if (consumers < 1 || consumers > MAX_CONSUMERS) {
+      throw new IllegalArgumentException(CONSUMERS + " must be between 1 and " + MAX_CONSUMERS + " (consumer loops in "
+          + "this instance; more than the topic's partitions leaves some idle), got " + consumers);
     }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException(PORT + " must be a port number (0 = any free port), got " + port);
@@ -89,6 +105,7 @@ public record IngestConfig(
         integer(env, PORT, 8082),
         integer(env, BATCH_MAX, DEFAULT_BATCH_MAX),
         Duration.ofMillis(integer(env, FLUSH_MS, 500)),
+        integer(env, CONSUMERS, DEFAULT_CONSUMERS),
         // the single-node migrations must never run against a cluster schema: their views, created on
         // the Distributed tables beside the cluster's own, would count every event twice
         topology.isCluster() ? false : !switch (value(env, SKIP_MIGRATIONS, "0").toLowerCase(java.util.Locale.ROOT)) {
@@ -132,7 +149,7 @@ public record IngestConfig(
     return "IngestConfig[kafka=" + kafkaBootstrap + ", topic=" + topic + ", group=" + groupId
         + ", dlq=" + (dlqTopic.isEmpty() ? "(off)" : dlqTopic) + ", clickhouse=" + clickHouseUrl
         + " as " + clickHouseUser + ", port=" + port + ", batchMax=" + batchMax
-        + ", flushMs=" + flushInterval.toMillis() + (applyMigrations ? "" : ", migrations=skipped")
+        + ", flushMs=" + flushInterval.toMillis() + ", consumers=" + consumers + (applyMigrations ? "" : ", migrations=skipped")
         + (topology.isCluster() ? ", " + topology : "") + "]";
   }
 

@@ -13,9 +13,11 @@ import io.gatehouse.schemas.Topics;
 import io.gatehouse.ingest.health.HealthEndpoint;
 import io.gatehouse.ingest.health.HealthEndpoint.State;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -47,10 +49,12 @@ public final class IngestService implements AutoCloseable {
   private volatile State state = State.STARTING;
   private EventsInserter inserter;
   private Producer<byte[], byte[]> deadLetters;
-  private IngestLoop loop;
+  private List<IngestLoop> loops = List.of();
   private volatile FeedbackLoop feedback;
   private Thread feedbackThread;
-  private volatile Thread loopThread;
+  private volatile List<Thread> loopThreads = List.of();
+  /** Counted down when any consumer loop ends: {@link #main} then exits so that a supervisor restarts ingest. */
+  private final CountDownLatch loopEnded = new CountDownLatch(1);
 
   private IngestService(IngestConfig config, LoopHooks hooks) {
     this.config = config;
@@ -103,11 +107,26 @@ public final class IngestService implements AutoCloseable {
       inserter = new EventsInserter(config.clickHouseUrl(), config.clickHouseUser(), config.clickHousePassword(),
           config.topology().insertSettings());
       deadLetters = config.dlqTopic().isEmpty() ? null : new KafkaProducer<>(producerProps());
-      loop = new IngestLoop(new KafkaConsumer<>(consumerProps()), config.topic(), deadLetters,
-          config.dlqTopic(), inserter, new StoredEvents(clickHouse, config.topology().checkSettings()), stats,
-          config.batchMax(), config.flushInterval(), hooks);
-      loopThread = new Thread(loop, "gatehouse-ingest-consumer");
-      loopThread.start();
+      StoredEvents storedEvents = new StoredEvents(clickHouse, config.topology().checkSettings());
+      List<IngestLoop> newLoops = new ArrayList<>();
+      List<Thread> threads = new ArrayList<>();
+      for (int i = 0; i < config.consumers(); i++) {
+        Properties props = consumerProps();
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "gatehouse-ingest-" + i);
+        IngestLoop loop = new IngestLoop(new KafkaConsumer<>(props), config.topic(), deadLetters,
+            config.dlqTopic(), inserter, storedEvents, stats.member(), config.batchMax(), config.flushInterval(), hooks);
+        newLoops.add(loop);
+        threads.add(new Thread(() -> {
+          try {
+            loop.run();
+          } finally {
+            loopEnded.countDown();
+          }
+        }, "gatehouse-ingest-consumer-" + i));
+      }
+      loops = List.copyOf(newLoops);
+      loopThreads = List.copyOf(threads);
+      threads.forEach(Thread::start);
       Properties feedbackProps = consumerProps();
       feedbackProps.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId() + "-feedback");
       feedbackProps.put(ConsumerConfig.CLIENT_ID_CONFIG, "gatehouse-ingest-feedback");
@@ -117,9 +136,9 @@ public final class IngestService implements AutoCloseable {
       state = State.RUNNING;
     }
     log.info("Gatehouse ingest ready: Kafka {} topic {} (group {}) -> ClickHouse {}; health on "
-            + "http://0.0.0.0:{}/health; batches of up to {} events or {} ms; dead letters: {}",
+            + "http://0.0.0.0:{}/health; {} consumer loop(s), batches of up to {} events or {} ms; dead letters: {}",
         config.kafkaBootstrap(), config.topic(), config.groupId(), config.clickHouseUrl(), port(),
-        config.batchMax(), config.flushInterval().toMillis(),
+        config.consumers(), config.batchMax(), config.flushInterval().toMillis(),
         config.dlqTopic().isEmpty() ? "off" : config.dlqTopic());
   }
 
@@ -167,8 +186,7 @@ public final class IngestService implements AutoCloseable {
   }
 
   private State state() {
-    Thread t = loopThread;
-    if (state == State.RUNNING && t != null && !t.isAlive() && !closed) {
+    if (state == State.RUNNING && !closed && loopThreads.stream().anyMatch(t -> !t.isAlive())) {
       return State.DOWN;
     }
     return state;
@@ -179,18 +197,19 @@ public final class IngestService implements AutoCloseable {
   public void close() {
     closed = true;
     synchronized (this) {
-      if (loop != null) {
-        loop.stop();
+      loops.forEach(IngestLoop::stop); // all at once: each inserts and commits its batch in hand
+      long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+      for (Thread t : loopThreads) {
         try {
-          loopThread.join(STOP_TIMEOUT.toMillis());
+          t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
-        if (loopThread.isAlive()) {
-          log.warn("Consumer loop did not stop within {} s", STOP_TIMEOUT.toSeconds());
+        if (t.isAlive()) {
+          log.warn("Consumer loop {} did not stop within {} s", t.getName(), STOP_TIMEOUT.toSeconds());
         }
-        loop = null;
       }
+      loops = List.of();
       if (feedback != null) {
         feedback.close();
         try {
@@ -228,7 +247,7 @@ public final class IngestService implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(new Thread(service::close, "gatehouse-ingest-shutdown"));
     try {
       service.boot();
-      service.loopThread.join();
+      service.loopEnded.await();
       if (!service.closed) {
         // the loop logged why; exit so that a supervisor restarts ingest instead of it idling
         System.exit(1);

@@ -44,23 +44,32 @@ final class TestEvents {
     return out;
   }
 
+  /** Keyed by event id, as the proxy publishes: copies of one event land on one partition. */
   static void produce(KafkaBroker broker, String topic, List<GatehouseEvent> events) {
+    List<byte[]> keys = new ArrayList<>();
     List<byte[]> values = new ArrayList<>();
     for (GatehouseEvent e : events) {
+      keys.add(e.eventId().getBytes(StandardCharsets.UTF_8));
       values.add(EventJson.toBytes(e));
     }
-    produceRaw(broker, topic, values);
+    produce(broker, topic, keys, values);
   }
 
+  /** Values that may not be events, each under a random key. */
   static void produceRaw(KafkaBroker broker, String topic, List<byte[]> values) {
+    List<byte[]> keys = new ArrayList<>();
+    values.forEach(v -> keys.add(UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8)));
+    produce(broker, topic, keys, values);
+  }
+
+  private static void produce(KafkaBroker broker, String topic, List<byte[]> keys, List<byte[]> values) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (byte[] v : values) {
-        producer.send(new ProducerRecord<>(topic, UUID.randomUUID().toString()
-            .getBytes(StandardCharsets.UTF_8), v));
+      for (int i = 0; i < values.size(); i++) {
+        producer.send(new ProducerRecord<>(topic, keys.get(i), values.get(i)));
       }
       producer.flush();
     }

@@ -1,31 +1,86 @@
 package io.gatehouse.ingest.consume;
 
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Counters of the consumer loop. Written by the one consumer thread, read by any thread (the health
- * endpoint, tests); every value is individually up to date, not a consistent snapshot.
+ * Counters of the consumer loops of one ingest service, read by any thread (the health endpoint,
+ * metrics, tests); every value is individually up to date, not a consistent snapshot.
+ *
+ * <p>Each consumer loop writes through its own {@link #member()}: the counters are shared (they add
+ * up), while what describes one loop's state (its batch, its partitions, their lag, whether its
+ * insert is failing) is kept per member and combined here: sums, the union of the lag maps (members
+ * own disjoint partitions), and "any member failing".
  */
 public final class IngestStats {
-  private final AtomicLong consumed = new AtomicLong();
-  private final AtomicLong insertedRows = new AtomicLong();
-  private final AtomicLong insertBatches = new AtomicLong();
-  private final AtomicLong insertFailures = new AtomicLong();
-  private final AtomicLong poison = new AtomicLong();
-  private final AtomicLong deadLettered = new AtomicLong();
-  private final AtomicLong commits = new AtomicLong();
-  private final AtomicLong commitFailures = new AtomicLong();
+  private final IngestStats root;
+  private final List<IngestStats> members = new CopyOnWriteArrayList<>();
+  private final AtomicLong consumed;
+  private final AtomicLong insertedRows;
+  private final AtomicLong insertBatches;
+  private final AtomicLong insertFailures;
+  private final AtomicLong poison;
+  private final AtomicLong deadLettered;
+  private final AtomicLong commits;
+  private final AtomicLong commitFailures;
+  private final AtomicLong lastInsertEpochMs;
+  private final AtomicLong alreadyStored;
+  private final AtomicLong backoffs;
+  private final AtomicReference<String> lastError;
   private final AtomicLong pendingRows = new AtomicLong();
-  private final AtomicLong lastInsertEpochMs = new AtomicLong();
-  private final AtomicLong alreadyStored = new AtomicLong();
-  private final AtomicLong backoffs = new AtomicLong();
-  private final AtomicReference<String> lastError = new AtomicReference<>("");
   private volatile Map<String, Long> lag = Map.of();
   private volatile int assignedPartitions;
   private volatile boolean insertFailing;
   private volatile InsertObserver inserts = (rows, nanos) -> { };
+
+  public IngestStats() {
+    root = this;
+    consumed = new AtomicLong();
+    insertedRows = new AtomicLong();
+    insertBatches = new AtomicLong();
+    insertFailures = new AtomicLong();
+    poison = new AtomicLong();
+    deadLettered = new AtomicLong();
+    commits = new AtomicLong();
+    commitFailures = new AtomicLong();
+    lastInsertEpochMs = new AtomicLong();
+    alreadyStored = new AtomicLong();
+    backoffs = new AtomicLong();
+    lastError = new AtomicReference<>("");
+  }
+
+  private IngestStats(IngestStats root) {
+    this.root = root;
+    consumed = root.consumed;
+    insertedRows = root.insertedRows;
+    insertBatches = root.insertBatches;
+    insertFailures = root.insertFailures;
+    poison = root.poison;
+    deadLettered = root.deadLettered;
+    commits = root.commits;
+    commitFailures = root.commitFailures;
+    lastInsertEpochMs = root.lastInsertEpochMs;
+    alreadyStored = root.alreadyStored;
+    backoffs = root.backoffs;
+    lastError = root.lastError;
+  }
+
+  /**
+   * The stats one more consumer loop writes to: the counters are this service's, the per-loop state
+   * is its own and shows in this object's combined getters. Call on the service's stats only.
+   */
+  public IngestStats member() {
+    if (root != this) {
+      throw new IllegalStateException("members are made from the service's stats");
+    }
+    IngestStats member = new IngestStats(this);
+    members.add(member);
+    return member;
+  }
 
   /** Records read from Kafka, poison included. */
   public long consumed() { return consumed.get(); }
@@ -40,12 +95,16 @@ public final class IngestStats {
   public long deadLettered() { return deadLettered.get(); }
   public long commits() { return commits.get(); }
   public long commitFailures() { return commitFailures.get(); }
-  /** Rows waiting in the current batch. */
-  public long pendingRows() { return pendingRows.get(); }
+  /** Rows waiting in the current batch (of every member). */
+  public long pendingRows() {
+    return members.isEmpty() ? pendingRows.get() : members.stream().mapToLong(IngestStats::pendingRows).sum();
+  }
   /** Epoch ms of the last successful insert, 0 before the first. */
   public long lastInsertEpochMs() { return lastInsertEpochMs.get(); }
   /** True while the current batch cannot be inserted (partitions paused, retrying). */
-  public boolean insertFailing() { return insertFailing; }
+  public boolean insertFailing() {
+    return members.isEmpty() ? insertFailing : members.stream().anyMatch(IngestStats::insertFailing);
+  }
   /**
    * Records read from Kafka that were not inserted because ClickHouse already held their event id
    * (inserted before a crash or a lost acknowledgement and never committed, or the same event
@@ -61,11 +120,20 @@ public final class IngestStats {
    * Per partition ({@code topic-partition}), records on Kafka that are not yet committed, i.e. not
    * yet known to be in ClickHouse; refreshed every couple of seconds. Empty before assignment.
    */
-  public Map<String, Long> lag() { return lag; }
+  public Map<String, Long> lag() {
+    if (members.isEmpty()) {
+      return lag;
+    }
+    Map<String, Long> all = new HashMap<>();
+    members.forEach(m -> all.putAll(m.lag()));
+    return Map.copyOf(all);
+  }
   /** Partitions this member owns right now (0 before the group assigned any, and after it left). */
-  public int assignedPartitions() { return assignedPartitions; }
+  public int assignedPartitions() {
+    return members.isEmpty() ? assignedPartitions : members.stream().mapToInt(IngestStats::assignedPartitions).sum();
+  }
   /** Sum of {@link #lag()}. */
-  public long lagTotal() { return lag.values().stream().mapToLong(Long::longValue).sum(); }
+  public long lagTotal() { return lag().values().stream().mapToLong(Long::longValue).sum(); }
   /** The last insert or commit error, "" when none yet. */
   public String lastError() { return lastError.get(); }
 
@@ -84,7 +152,7 @@ public final class IngestStats {
     insertedRows.addAndGet(rows);
     insertBatches.incrementAndGet();
     lastInsertEpochMs.set(epochMs);
-    inserts.inserted(rows, insertNanos);
+    root.inserts.inserted(rows, insertNanos);
   }
 
   /** Sees every successful insert: its rows and how long ClickHouse took (for metrics). */
@@ -94,7 +162,7 @@ public final class IngestStats {
 
   /** Sets who sees each insert (one observer; the default sees nothing). */
   public void observeInserts(InsertObserver observer) {
-    inserts = observer;
+    root.inserts = observer;
   }
 
   void insertFailed(String error) {
