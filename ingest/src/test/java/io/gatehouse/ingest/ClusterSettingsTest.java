@@ -44,7 +44,7 @@ class ClusterSettingsTest {
     assertThat(inserts).isNotEmpty().allSatisfy(r -> assertThat(r.params())
         .containsEntry("insert_distributed_sync", "1").containsEntry("insert_quorum", "2")
         .containsEntry("input_format_skip_unknown_fields", "1"));
-    assertThat(checks(requests)).isNotEmpty().allSatisfy(r -> assertThat(r.sql())
+    assertThat(checks(requests)).isNotEmpty().allSatisfy(r -> assertThat(r.statement())
         .contains(" SETTINGS fallback_to_stale_replicas_for_distributed_queries = 0, "
             + "max_replica_delay_for_distributed_queries = 30 FORMAT TabSeparated"));
   }
@@ -57,7 +57,7 @@ class ClusterSettingsTest {
     assertThat(inserts).isNotEmpty().allSatisfy(r -> assertThat(r.params())
         .containsEntry("input_format_skip_unknown_fields", "1")
         .doesNotContainKeys("insert_distributed_sync", "insert_quorum"));
-    assertThat(checks(requests)).isNotEmpty().allSatisfy(r -> assertThat(r.sql()).doesNotContain("SETTINGS"));
+    assertThat(checks(requests)).isNotEmpty().allSatisfy(r -> assertThat(r.statement()).doesNotContain("SETTINGS"));
   }
 
   /**

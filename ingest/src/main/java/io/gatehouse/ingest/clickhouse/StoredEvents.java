@@ -1,7 +1,8 @@
 package io.gatehouse.ingest.clickhouse;
 
 import io.gatehouse.schemas.clickhouse.ClickHouseHttp;
-import java.util.ArrayList;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,11 +24,8 @@ import java.util.Set;
  * <p>Thread-safe (stateless over a thread-safe client).
  */
 public final class StoredEvents {
-  /**
-   * Ids per query: 5,000 quoted UUIDs are ≈ 195 KB, below max_query_size (256 KiB), so a default batch
-   * (20,000) takes four queries, each reading the batch's seconds once.
-   */
-  static final int IDS_PER_QUERY = 5_000;
+  /** The external table that carries a batch's ids to the check. */
+  private static final String IDS = "batch_ids";
 
   private final ClickHouseHttp clickHouse;
   private final String settings;
@@ -60,22 +58,25 @@ public final class StoredEvents {
    */
   public Set<String> present(List<String> eventIds, long fromSecond, long toSecond) {
     Set<String> present = new HashSet<>();
-    for (int from = 0; from < eventIds.size(); from += IDS_PER_QUERY) {
-      List<String> chunk = eventIds.subList(from, Math.min(eventIds.size(), from + IDS_PER_QUERY));
-      StringBuilder in = new StringBuilder(chunk.size() * 39);
-      for (String id : chunk) {
-        if (!isUuid(id)) {
-          throw new IllegalArgumentException("not a UUID: '" + id + "'");
-        }
-        in.append(in.length() == 0 ? "'" : ",'").append(id).append('\'');
+    if (eventIds.isEmpty()) {
+      return present;
+    }
+    // the ids go as external data, not as an IN (…) list of literals: a fifth of the server's CPU
+    // (5,000 quoted UUIDs cost ≈ 54 ms to parse as SQL on 18.16), and no max_query_size to stay under
+    ByteArrayOutputStream ids = new ByteArrayOutputStream(eventIds.size() * 37);
+    for (String id : eventIds) {
+      if (!isUuid(id)) {
+        throw new IllegalArgumentException("not a UUID: '" + id + "'");
       }
-      String body = clickHouse.query("SELECT DISTINCT toString(event_id) FROM " + EventsInserter.TABLE
-          + " WHERE ts >= toDateTime(" + fromSecond + ") AND ts <= toDateTime(" + toSecond + ")"
-          + " AND event_id IN (" + in + ")" + settings + " FORMAT TabSeparated");
-      for (String line : body.split("\n")) {
-        if (!line.isBlank()) {
-          present.add(line.strip());
-        }
+      ids.writeBytes(id.getBytes(StandardCharsets.US_ASCII));
+      ids.write('\n');
+    }
+    String body = clickHouse.query("SELECT DISTINCT toString(event_id) FROM " + EventsInserter.TABLE
+        + " WHERE ts >= toDateTime(" + fromSecond + ") AND ts <= toDateTime(" + toSecond + ")"
+        + " AND event_id IN " + IDS + settings + " FORMAT TabSeparated", IDS, "id UUID", ids.toByteArray());
+    for (String line : body.split("\n")) {
+      if (!line.isBlank()) {
+        present.add(line.strip());
       }
     }
     return present;

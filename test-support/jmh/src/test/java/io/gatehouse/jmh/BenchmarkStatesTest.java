@@ -116,4 +116,20 @@ class BenchmarkStatesTest {
     bench.setUp();
     return bench;
   }
+
+  @Test
+  void theIngestRowIsTheEventsRow() throws Exception {
+    IngestRowBench bench = new IngestRowBench();
+    bench.setUp();
+    for (int i = 0; i < IngestRowBench.EVENTS; i++) {
+      int length = bench.row();
+      java.io.ByteArrayOutputStream general = new java.io.ByteArrayOutputStream();
+      try (com.fasterxml.jackson.core.JsonGenerator g = new com.fasterxml.jackson.core.JsonFactory().createGenerator(general)) {
+        io.gatehouse.ingest.clickhouse.EventRow.write(io.gatehouse.schemas.EventJson.fromBytes(bench.event(i)), g);
+      }
+      assertThat(new String(bench.lastRow(), StandardCharsets.UTF_8)).as("the general path's row")
+          .isEqualTo(general.toString(StandardCharsets.UTF_8));
+      assertThat(length).isEqualTo(general.size()).isGreaterThan(1_000);
+    }
+  }
 }
