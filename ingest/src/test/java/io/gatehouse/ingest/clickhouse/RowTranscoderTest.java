@@ -74,6 +74,10 @@ class RowTranscoderTest {
         + "\"duration_ms\":4000000000,\"extra\":[1]},{}],\"fallback_used\":true}");
     assertSameRow("{\"event_id\":\"" + ID + "\",\"ts_start_ms\":1,\"prompt\":null,\"params\":[],\"tags\":null,"
         + "\"attempts\":null,\"input_tokens\":4294967295}");
+    // out of the proxy's order, and unknown fields after the last known one
+    assertSameRow("{\"prompt_version\":\"v2\",\"zz\":[1],\"ts_start_ms\":1,\"event_id\":\"" + ID
+        + "\",\"prompt_id\":\"p\",\"prompt_version_2\":{\"a\":1},\"source\":\"proxy\"}");
+    assertSameRow("{\"event_id\":\"" + ID + "\",\"ts_start_ms\":1,\"prompt_version\":\"v\",\"after\":{\"a\":[]}}");
     assertSameRow("{\"event_id\":\"" + ID + "\",\"ts_start_ms\":1,\"params\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,"
         + "\"e\":{\"a\":1},\"f\":[{\"a\":{}}],\"g\":7}}");
   }
