@@ -78,7 +78,7 @@ public final class IngestBench implements Callable<Integer> {
   @Option(names = "--ingest-jar", defaultValue = "ingest/target/gatehouse-ingest.jar", description = "Ingest jar to run.")
   Path ingestJar;
 
-  @Option(names = "--ingest-jvm", defaultValue = "-Xmx512m -Xmn256m -XX:+UseParallelGC", split = " ",
+  @Option(names = "--ingest-jvm", defaultValue = "-Xmx512m -XX:+UseParallelGC", split = " ",
       description = "JVM options of the ingest process, space-separated (default: ${DEFAULT-VALUE}, as ./gatehouse runs it).")
   List<String> ingestJvm;
 
