@@ -29,9 +29,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Composition root of the ingest service: configuration → ClickHouse migrations → Kafka consumer
- * loop → health endpoint. Reads events v1 from Kafka and inserts them, in batches, into
- * {@code gatehouse.events}; see {@link IngestLoop} for the delivery contract.
+ * Composition root of the ingest service: configuration → ClickHouse migrations → Kafka consumer loops
+ * ({@link IngestConfig#consumers()}, each a member of the consumer group) → health endpoint. Reads events
+ * v1 from Kafka and inserts them, in batches, into {@code gatehouse.events}; see {@link IngestLoop} for the
+ * delivery contract.
  *
  * <p>Lifecycle: {@link #start(Map)} returns once migrations are applied and the consumer is
  * subscribed (it waits, logging, while ClickHouse is unreachable); {@link #close()} stops polling,
