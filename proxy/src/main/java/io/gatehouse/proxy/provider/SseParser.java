@@ -1,7 +1,7 @@
 package io.gatehouse.proxy.provider;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -23,11 +23,20 @@ public final class SseParser {
   /** Bound on one line, so that a broken upstream cannot fill memory. */
   static final int MAX_LINE_BYTES = 16 << 20;
 
+  private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't'};
+  private static final byte[] DATA = {'d', 'a', 't', 'a'};
+
   private final Listener listener;
-  private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+  /** The line so far, bytes not yet decoded; only a field's value is ever decoded. */
+  private byte[] line = new byte[256];
+  private int length;
   private boolean afterCr;
   private String event;
-  private StringBuilder data;
+  /** The previous event's name: a stream repeats a handful of them, so the same String serves again. */
+  private String lastEvent;
+  /** The event's data when it has one line (the usual case), else null and in {@link #moreData}. */
+  private String data;
+  private StringBuilder moreData;
 
   public SseParser(Listener listener) {
     this.listener = listener;
@@ -36,51 +45,97 @@ public final class SseParser {
   /** Consumes {@code piece} entirely, emitting every event it completes. */
   public void feed(ByteBuffer piece) {
     while (piece.hasRemaining()) {
-      byte b = piece.get();
-      if (afterCr && b == '\n') {
-        afterCr = false;
+      byte b = piece.get(piece.position());
+      if (b == '\n' || b == '\r') {
+        piece.get();
+        if (!(afterCr && b == '\n')) {
+          endOfLine();
+        }
+        afterCr = b == '\r';
         continue;
       }
-      afterCr = b == '\r';
-      if (b == '\n' || b == '\r') {
-        endOfLine();
-      } else {
-        if (line.size() >= MAX_LINE_BYTES) {
-          throw new IllegalStateException("SSE line longer than " + MAX_LINE_BYTES + " bytes");
+      afterCr = false;
+      // copy the run of bytes up to the next line end (or the piece's end) at once
+      int from = piece.position();
+      int to = from;
+      int limit = piece.limit();
+      while (to < limit) {
+        byte c = piece.get(to);
+        if (c == '\n' || c == '\r') {
+          break;
         }
-        line.write(b);
+        to++;
+      }
+      append(piece, to - from);
+    }
+  }
+
+  private void append(ByteBuffer piece, int n) {
+    if (length + n > MAX_LINE_BYTES) {
+      throw new IllegalStateException("SSE line longer than " + MAX_LINE_BYTES + " bytes");
+    }
+    if (length + n > line.length) {
+      line = Arrays.copyOf(line, Math.max(length + n, 2 * line.length));
+    }
+    piece.get(line, length, n);
+    length += n;
+  }
+
+  private void endOfLine() {
+    int n = length;
+    length = 0;
+    if (n == 0) {
+      if (data != null) {
+        listener.onEvent(event, moreData == null ? data : moreData.toString());
+      }
+      event = null;
+      data = null;
+      moreData = null;
+      return;
+    }
+    if (line[0] == ':') {
+      return;
+    }
+    int colon = 0;
+    while (colon < n && line[colon] != ':') {
+      colon++;
+    }
+    int from = Math.min(n, colon + 1);
+    if (from < n && line[from] == ' ') {
+      from++;
+    }
+    if (is(EVENT, colon)) {
+      event = value(from, n, lastEvent);
+      lastEvent = event;
+    } else if (is(DATA, colon)) {
+      String value = value(from, n, null);
+      if (data == null) {
+        data = value;
+      } else {
+        if (moreData == null) {
+          moreData = new StringBuilder(data);
+        }
+        moreData.append('\n').append(value);
       }
     }
   }
 
-  private void endOfLine() {
-    String text = line.toString(StandardCharsets.UTF_8);
-    line.reset();
-    if (text.isEmpty()) {
-      if (data != null) {
-        listener.onEvent(event, data.toString());
+  /** Whether the line's field name, {@code line[0, end)}, is {@code name}. */
+  private boolean is(byte[] name, int end) {
+    return Arrays.equals(line, 0, end, name, 0, name.length);
+  }
+
+  /** {@code line[from, to)} decoded; {@code same} itself when it is the same (ASCII) text, as event names repeat. */
+  private String value(int from, int to, String same) {
+    if (same != null && same.length() == to - from) {
+      boolean equal = true;
+      for (int i = from; i < to && equal; i++) {
+        equal = line[i] == same.charAt(i - from);
       }
-      event = null;
-      data = null;
-      return;
-    }
-    if (text.charAt(0) == ':') {
-      return;
-    }
-    int colon = text.indexOf(':');
-    String field = colon < 0 ? text : text.substring(0, colon);
-    String value = colon < 0 ? "" : text.substring(colon + 1);
-    if (value.startsWith(" ")) {
-      value = value.substring(1);
-    }
-    if (field.equals("event")) {
-      event = value;
-    } else if (field.equals("data")) {
-      if (data == null) {
-        data = new StringBuilder(value);
-      } else {
-        data.append('\n').append(value);
+      if (equal) {
+        return same;
       }
     }
+    return new String(line, from, to - from, StandardCharsets.UTF_8);
   }
 }

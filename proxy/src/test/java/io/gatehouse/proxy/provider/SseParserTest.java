@@ -18,7 +18,10 @@ class SseParserTest {
       + "event: content_block_delta\rdata: {\"text\":\"h\u00e9llo \u4e16\u754c \ud83d\ude00\"}\r\r"
       + "event: multi\ndata: line1\ndata: line2\nid: 7\nretry: 10\n\n"
       + "event: no-data\n\n"
-      + "event: message_stop\ndata: {}\n\n";
+      + "event: message_stop\ndata: {}\n\n"
+      + "event\ndata\n\n"                                  // no colon: empty values
+      + "event:  two\ndata:  x\r\ndata:\r\n\r\n"             // only one space is dropped; an empty data line
+      + "eventx: no\ndat: no\ndata: y\nevent: \u00e9v\n\n";  // other fields ignored; a non-ASCII name
 
   private static final List<String> EXPECTED = List.of(
       "message_start|{\"a\":1}",
@@ -26,7 +29,10 @@ class SseParserTest {
       "null|{\"no\":\"space\"}",
       "content_block_delta|{\"text\":\"h\u00e9llo \u4e16\u754c \ud83d\ude00\"}",
       "multi|line1\nline2",
-      "message_stop|{}");
+      "message_stop|{}",
+      "|",
+      " two| x\n",
+      "\u00e9v|y");
 
   private static List<String> parse(byte[]... pieces) {
     List<String> events = new ArrayList<>();
@@ -71,5 +77,17 @@ class SseParserTest {
     assertThat(events).containsExactly("a|1");
     parser.feed(ByteBuffer.wrap("\n\n".getBytes(StandardCharsets.UTF_8)));
     assertThat(events).containsExactly("a|1", "b|2");
+  }
+
+  @Test
+  void aLineLongerThanTheBoundIsRefused() {
+    SseParser parser = new SseParser((event, data) -> { });
+    byte[] piece = new byte[1 << 20];
+    Arrays.fill(piece, (byte) 'a');
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+      for (int i = 0; i <= SseParser.MAX_LINE_BYTES >> 20; i++) {
+        parser.feed(ByteBuffer.wrap(piece));
+      }
+    }).isInstanceOf(IllegalStateException.class).hasMessageContaining("longer than");
   }
 }

@@ -1,5 +1,7 @@
 package io.gatehouse.proxy.provider.anthropic;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.proxy.provider.SseParser;
@@ -49,6 +51,10 @@ public final class MessagesTap {
   }
 
   private void onEvent(String event, String data) {
+    if ("content_block_delta".equals(event)) {
+      onDelta(data); // nearly every event of a stream: read without building a tree
+      return;
+    }
     JsonNode json;
     try {
       json = JSON.readTree(data);
@@ -87,6 +93,53 @@ public final class MessagesTap {
         errorMessage = json.path("error").path("message").asText("error event in the stream");
       }
       default -> { } // ping, content_block_stop, events added later
+    }
+  }
+
+  /**
+   * A {@code content_block_delta}: appends {@code delta.text} when {@code delta.type} is {@code text_delta},
+   * as the tree path does, reading only those two fields (the last of duplicate keys wins, as in a tree).
+   * Data that is not one JSON object is ignored, like a frame the tree path cannot parse.
+   */
+  private void onDelta(String data) {
+    String type = null;
+    String deltaText = null;
+    try (JsonParser p = JSON.getFactory().createParser(data)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if (!name.equals("delta")) {
+          p.skipChildren();
+          continue;
+        }
+        type = null;
+        deltaText = null;
+        if (value != JsonToken.START_OBJECT) {
+          p.skipChildren();
+          continue;
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          JsonToken v = p.nextToken();
+          if (field.equals("type")) {
+            type = v == JsonToken.VALUE_STRING ? p.getText() : null;
+          } else if (field.equals("text")) {
+            deltaText = v.isScalarValue() && v != JsonToken.VALUE_NULL ? p.getText() : null;
+          }
+          p.skipChildren();
+        }
+      }
+      if (p.currentToken() != JsonToken.END_OBJECT) {
+        return;
+      }
+    } catch (IOException e) {
+      return; // not ours to judge: the client gets the frame as the upstream sent it
+    }
+    if ("text_delta".equals(type)) {
+      appendText(deltaText == null ? "" : deltaText);
     }
   }
 
