@@ -65,7 +65,7 @@ public final class StoredEvents {
     // (5,000 quoted UUIDs cost ≈ 54 ms to parse as SQL on 18.16), and no max_query_size to stay under
     ByteArrayOutputStream ids = new ByteArrayOutputStream(eventIds.size() * 37);
     for (String id : eventIds) {
-      if (!isUuid(id)) {
+      if (!EventRow.isCanonicalUuid(id)) { // what ClickHouse 18.16 parses as a UUID
         throw new IllegalArgumentException("not a UUID: '" + id + "'");
       }
       ids.writeBytes(id.getBytes(StandardCharsets.US_ASCII));
@@ -96,21 +96,5 @@ public final class StoredEvents {
     }
     return !clickHouse.query("SELECT count() FROM system.processes WHERE query_id = '" + queryId
         + "' FORMAT TabSeparated").strip().equals("0");
-  }
-
-  /** The canonical 8-4-4-4-12 form, the only one 18.16 parses; also what makes quoting safe. */
-  private static boolean isUuid(String s) {
-    if (s.length() != 36) {
-      return false;
-    }
-    for (int i = 0; i < 36; i++) {
-      char c = s.charAt(i);
-      boolean ok = (i == 8 || i == 13 || i == 18 || i == 23) ? c == '-'
-          : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
   }
 }

@@ -17,56 +17,39 @@ import java.util.concurrent.atomic.AtomicReference;
  * own disjoint partitions), and "any member failing".
  */
 public final class IngestStats {
-  private final IngestStats root;
+  /** What every consumer loop of the service adds to: one instance, shared by the service's stats and its members. */
+  private static final class Counters {
+    final AtomicLong consumed = new AtomicLong();
+    final AtomicLong insertedRows = new AtomicLong();
+    final AtomicLong insertBatches = new AtomicLong();
+    final AtomicLong insertFailures = new AtomicLong();
+    final AtomicLong poison = new AtomicLong();
+    final AtomicLong deadLettered = new AtomicLong();
+    final AtomicLong commits = new AtomicLong();
+    final AtomicLong commitFailures = new AtomicLong();
+    final AtomicLong lastInsertEpochMs = new AtomicLong();
+    final AtomicLong alreadyStored = new AtomicLong();
+    final AtomicLong backoffs = new AtomicLong();
+    final AtomicReference<String> lastError = new AtomicReference<>("");
+    volatile InsertObserver inserts = (rows, nanos) -> { };
+  }
+
+  private final Counters c;
+  /** True for a member of a service's stats, false for the service's own. */
+  private final boolean member;
   private final List<IngestStats> members = new CopyOnWriteArrayList<>();
-  private final AtomicLong consumed;
-  private final AtomicLong insertedRows;
-  private final AtomicLong insertBatches;
-  private final AtomicLong insertFailures;
-  private final AtomicLong poison;
-  private final AtomicLong deadLettered;
-  private final AtomicLong commits;
-  private final AtomicLong commitFailures;
-  private final AtomicLong lastInsertEpochMs;
-  private final AtomicLong alreadyStored;
-  private final AtomicLong backoffs;
-  private final AtomicReference<String> lastError;
   private final AtomicLong pendingRows = new AtomicLong();
   private volatile Map<String, Long> lag = Map.of();
   private volatile int assignedPartitions;
   private volatile boolean insertFailing;
-  private volatile InsertObserver inserts = (rows, nanos) -> { };
 
   public IngestStats() {
-    root = this;
-    consumed = new AtomicLong();
-    insertedRows = new AtomicLong();
-    insertBatches = new AtomicLong();
-    insertFailures = new AtomicLong();
-    poison = new AtomicLong();
-    deadLettered = new AtomicLong();
-    commits = new AtomicLong();
-    commitFailures = new AtomicLong();
-    lastInsertEpochMs = new AtomicLong();
-    alreadyStored = new AtomicLong();
-    backoffs = new AtomicLong();
-    lastError = new AtomicReference<>("");
+    this(new Counters(), false);
   }
 
-  private IngestStats(IngestStats root) {
-    this.root = root;
-    consumed = root.consumed;
-    insertedRows = root.insertedRows;
-    insertBatches = root.insertBatches;
-    insertFailures = root.insertFailures;
-    poison = root.poison;
-    deadLettered = root.deadLettered;
-    commits = root.commits;
-    commitFailures = root.commitFailures;
-    lastInsertEpochMs = root.lastInsertEpochMs;
-    alreadyStored = root.alreadyStored;
-    backoffs = root.backoffs;
-    lastError = root.lastError;
+  private IngestStats(Counters counters, boolean member) {
+    this.c = counters;
+    this.member = member;
   }
 
   /**
@@ -74,33 +57,33 @@ public final class IngestStats {
    * is its own and shows in this object's combined getters. Call on the service's stats only.
    */
   public IngestStats member() {
-    if (root != this) {
+    if (member) {
       throw new IllegalStateException("members are made from the service's stats");
     }
-    IngestStats member = new IngestStats(this);
-    members.add(member);
-    return member;
+    IngestStats m = new IngestStats(c, true);
+    members.add(m);
+    return m;
   }
 
   /** Records read from Kafka, poison included. */
-  public long consumed() { return consumed.get(); }
+  public long consumed() { return c.consumed.get(); }
   /** Rows ClickHouse acknowledged (re-inserts after a retry count again). */
-  public long insertedRows() { return insertedRows.get(); }
-  public long insertBatches() { return insertBatches.get(); }
+  public long insertedRows() { return c.insertedRows.get(); }
+  public long insertBatches() { return c.insertBatches.get(); }
   /** Insert requests that failed (each retry that fails counts). */
-  public long insertFailures() { return insertFailures.get(); }
+  public long insertFailures() { return c.insertFailures.get(); }
   /** Records that could not become rows (not event JSON, or values ClickHouse would reject). */
-  public long poison() { return poison.get(); }
+  public long poison() { return c.poison.get(); }
   /** Records handed to the dead-letter topic. */
-  public long deadLettered() { return deadLettered.get(); }
-  public long commits() { return commits.get(); }
-  public long commitFailures() { return commitFailures.get(); }
+  public long deadLettered() { return c.deadLettered.get(); }
+  public long commits() { return c.commits.get(); }
+  public long commitFailures() { return c.commitFailures.get(); }
   /** Rows waiting in the current batch (of every member). */
   public long pendingRows() {
     return members.isEmpty() ? pendingRows.get() : members.stream().mapToLong(IngestStats::pendingRows).sum();
   }
   /** Epoch ms of the last successful insert, 0 before the first. */
-  public long lastInsertEpochMs() { return lastInsertEpochMs.get(); }
+  public long lastInsertEpochMs() { return c.lastInsertEpochMs.get(); }
   /** True while the current batch cannot be inserted (partitions paused, retrying). */
   public boolean insertFailing() {
     return members.isEmpty() ? insertFailing : members.stream().anyMatch(IngestStats::insertFailing);
@@ -110,12 +93,12 @@ public final class IngestStats {
    * (inserted before a crash or a lost acknowledgement and never committed, or the same event
    * published twice), or an earlier record of the same batch had it: each one a duplicate avoided.
    */
-  public long alreadyStored() { return alreadyStored.get(); }
+  public long alreadyStored() { return c.alreadyStored.get(); }
   /**
    * Failed ClickHouse attempts (an insert, or a query about what it holds) after which the loop
    * waited; bounded by the backoff, so it counts slowly during an outage.
    */
-  public long clickHouseBackoffs() { return backoffs.get(); }
+  public long clickHouseBackoffs() { return c.backoffs.get(); }
   /**
    * Per partition ({@code topic-partition}), records on Kafka that are not yet committed, i.e. not
    * yet known to be in ClickHouse; refreshed every couple of seconds. Empty before assignment.
@@ -135,24 +118,24 @@ public final class IngestStats {
   /** Sum of {@link #lag()}. */
   public long lagTotal() { return lag().values().stream().mapToLong(Long::longValue).sum(); }
   /** The last insert or commit error, "" when none yet. */
-  public String lastError() { return lastError.get(); }
+  public String lastError() { return c.lastError.get(); }
 
-  void consumed(int n) { consumed.addAndGet(n); }
+  void consumed(int n) { c.consumed.addAndGet(n); }
   void pendingRows(int n) { pendingRows.set(n); }
-  void countPoison() { poison.incrementAndGet(); }
-  void countDeadLettered() { deadLettered.incrementAndGet(); }
-  void committed() { commits.incrementAndGet(); }
+  void countPoison() { c.poison.incrementAndGet(); }
+  void countDeadLettered() { c.deadLettered.incrementAndGet(); }
+  void committed() { c.commits.incrementAndGet(); }
 
   void commitFailed(String error) {
-    commitFailures.incrementAndGet();
-    lastError.set(error);
+    c.commitFailures.incrementAndGet();
+    c.lastError.set(error);
   }
 
   void inserted(int rows, long epochMs, long insertNanos) {
-    insertedRows.addAndGet(rows);
-    insertBatches.incrementAndGet();
-    lastInsertEpochMs.set(epochMs);
-    root.inserts.inserted(rows, insertNanos);
+    c.insertedRows.addAndGet(rows);
+    c.insertBatches.incrementAndGet();
+    c.lastInsertEpochMs.set(epochMs);
+    c.inserts.inserted(rows, insertNanos);
   }
 
   /** Sees every successful insert: its rows and how long ClickHouse took (for metrics). */
@@ -162,19 +145,19 @@ public final class IngestStats {
 
   /** Sets who sees each insert (one observer; the default sees nothing). */
   public void observeInserts(InsertObserver observer) {
-    root.inserts = observer;
+    c.inserts = observer;
   }
 
   void insertFailed(String error) {
-    insertFailures.incrementAndGet();
-    lastError.set(error);
+    c.insertFailures.incrementAndGet();
+    c.lastError.set(error);
   }
 
-  void alreadyStored(long n) { alreadyStored.addAndGet(n); }
+  void alreadyStored(long n) { c.alreadyStored.addAndGet(n); }
 
   void backedOff(String error) {
-    backoffs.incrementAndGet();
-    lastError.set(error);
+    c.backoffs.incrementAndGet();
+    c.lastError.set(error);
   }
 
   void lag(Map<String, Long> perPartition) { lag = Map.copyOf(perPartition); }
@@ -182,7 +165,7 @@ public final class IngestStats {
   void assignedPartitions(int n) { assignedPartitions = n; }
 
   void loopFailed(String error) {
-    lastError.set(error);
+    c.lastError.set(error);
   }
 
   void insertFailing(boolean failing) { insertFailing = failing; }
