@@ -147,7 +147,8 @@ class IngestServiceTest {
     String rawCount = "SELECT count() FROM gatehouse.events WHERE feature = '" + feature + "'";
 
     try (IngestService ingest = IngestService.start(env)) {
-      Poll.until(DEADLINE, "all records committed", () -> TestEvents.committed(kafka, group, topic) == 2L * n);
+      Poll.until(DEADLINE, "all records committed", () -> TestEvents.committed(kafka, group, topic) == 2L * n,
+          () -> TestEvents.committedByPartition(kafka, group, topic) + " " + health(ingest));
       assertThat(ingest.stats().insertedRows()).as("each event once").isEqualTo(n);
       assertThat(ingest.stats().alreadyStored()).as("the second copies, left out").isEqualTo(n);
     }
@@ -160,7 +161,8 @@ class IngestServiceTest {
     assertThat(TestEvents.committed(kafka, group, topic)).isZero();
     try (IngestService ingest = IngestService.start(env)) {
       Poll.until(DEADLINE, "all records committed again",
-          () -> TestEvents.committed(kafka, group, topic) == 2L * n);
+          () -> TestEvents.committed(kafka, group, topic) == 2L * n,
+          () -> TestEvents.committedByPartition(kafka, group, topic) + " " + health(ingest));
       assertThat(ingest.stats().alreadyStored()).as("found in ClickHouse, left out").isEqualTo(2L * n);
       assertThat(ingest.stats().insertedRows()).as("nothing was inserted a second time").isZero();
     }

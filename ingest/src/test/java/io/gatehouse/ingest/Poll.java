@@ -4,7 +4,11 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** Waits for a condition with a deadline, checking often; tests never sleep a fixed time. */
+/**
+ * Waits for a condition with a deadline, checking often; tests never sleep a fixed time. A timeout
+ * reports the caller's state and where each ingest thread stands, so that a stall can be explained
+ * from the test report alone.
+ */
 final class Poll {
   private Poll() {}
 
@@ -26,7 +30,7 @@ final class Poll {
       }
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what
-            + "; last state: " + state.get());
+            + "; last state: " + state.get() + "\n" + ingestThreads());
       }
       try {
         Thread.sleep(50);
@@ -35,5 +39,20 @@ final class Poll {
         throw new AssertionError("interrupted waiting for " + what, e);
       }
     }
+  }
+
+  /** Stack traces of the threads that ingest runs (consumer loops, feedback, Kafka heartbeats). */
+  static String ingestThreads() {
+    StringBuilder out = new StringBuilder("threads:");
+    Thread.getAllStackTraces().forEach((thread, stack) -> {
+      String name = thread.getName();
+      if (name.startsWith("gatehouse-ingest") || name.startsWith("kafka-coordinator-heartbeat")) {
+        out.append("\n\"").append(name).append("\" ").append(thread.getState());
+        for (StackTraceElement frame : stack) {
+          out.append("\n    at ").append(frame);
+        }
+      }
+    });
+    return out.toString();
   }
 }

@@ -10,12 +10,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -62,27 +68,49 @@ final class TestEvents {
     produce(broker, topic, keys, values);
   }
 
+  /** Sends every record and returns once each is acknowledged; a record Kafka did not take fails the test. */
   private static void produce(KafkaBroker broker, String topic, List<byte[]> keys, List<byte[]> values) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
+    // one request in flight: a batch retried on a partition that was not open yet cannot be overtaken
+    // by the next one (KAFKA-15591 drops it then; see KafkaBroker#createTopic)
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+    List<Future<RecordMetadata>> acks = new ArrayList<>();
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (int i = 0; i < values.size(); i++) {
-        producer.send(new ProducerRecord<>(topic, keys.get(i), values.get(i)));
+        acks.add(producer.send(new ProducerRecord<>(topic, keys.get(i), values.get(i))));
       }
       producer.flush();
+      for (int i = 0; i < acks.size(); i++) {
+        acks.get(i).get(0, TimeUnit.SECONDS); // done after flush(): fails at once if the record was not taken
+      }
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("Kafka did not take a test record on " + topic + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 
   /** Sum of the group's committed offsets on {@code topic} (0 when nothing is committed). */
   static long committed(KafkaBroker broker, String group, String topic) {
+    return committedByPartition(broker, group, topic).values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** The group's committed offset per partition of {@code topic}, in partition order. */
+  static Map<Integer, Long> committedByPartition(KafkaBroker broker, String group, String topic) {
     try (Admin admin = broker.admin()) {
       Map<TopicPartition, OffsetAndMetadata> offsets =
-          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-      return offsets.entrySet().stream()
-          .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
-          .mapToLong(e -> e.getValue().offset()).sum();
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(20, TimeUnit.SECONDS);
+      Map<Integer, Long> out = new TreeMap<>();
+      offsets.forEach((tp, o) -> {
+        if (tp.topic().equals(topic) && o != null) {
+          out.put(tp.partition(), o.offset());
+        }
+      });
+      return out;
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -481,6 +481,10 @@ public final class IngestLoop implements Runnable {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (!partitions.isEmpty()) {
+        log.info("Handing over partitions {}{}", partitions,
+            batch.isEmpty() ? "" : " after inserting the batch in hand (" + batch.records() + " record(s))");
+      }
       if (!batch.isEmpty()) {
         flush();
       }
@@ -490,6 +494,8 @@ public final class IngestLoop implements Runnable {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      log.warn("Rebalance: partitions {} were lost (this member was out of the group); their uncommitted "
+          + "records will be read again by their new owner", partitions);
       dropBatch(partitions);
       forget(partitions);
     }
@@ -506,6 +512,9 @@ public final class IngestLoop implements Runnable {
       }
       nextLagNanos = nanoTime.getAsLong(); // report the new partitions' lag at once
       owned.addAll(partitions);
+      if (!partitions.isEmpty()) {
+        log.info("Now reading partitions {} (from offsets {})", owned, committed);
+      }
       stats.assignedPartitions(owned.size());
       applyPauses();
     }

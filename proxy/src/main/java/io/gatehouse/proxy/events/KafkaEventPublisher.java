@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -592,9 +593,15 @@ public final class KafkaEventPublisher implements EventSink, AutoCloseable {
   }
 
   /** Waiting cannot fix a record that is too large or invalid; everything else may pass later. */
-  private static boolean retriable(Exception error) {
+  /**
+   * Whether a failed send is worth spooling and sending again, rather than the event being refused for
+   * good (too large, invalid). An out-of-order sequence is about the producer's state, not the event:
+   * Kafka 4.3 can fail a batch that way on a partition that was just created (KAFKA-15591).
+   */
+  static boolean retriable(Exception error) {
     return error instanceof RetriableException || error instanceof AuthorizationException
-        || error instanceof AuthenticationException || !(error instanceof ApiException);
+        || error instanceof AuthenticationException || error instanceof OutOfOrderSequenceException
+        || !(error instanceof ApiException);
   }
 
   /** Graceful end, on the publisher thread: queue → Kafka or spool; producer gets the time left; failures → spool. */

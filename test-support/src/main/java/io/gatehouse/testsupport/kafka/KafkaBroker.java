@@ -1,12 +1,17 @@
 package io.gatehouse.testsupport.kafka;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
@@ -83,17 +88,55 @@ public final class KafkaBroker implements AutoCloseable {
     return cluster.bootstrapServers();
   }
 
-  /** Creates a topic; an existing topic of that name is fine. */
+  /**
+   * Creates a topic (an existing topic of that name is fine) and returns once every partition answers
+   * on its leader, so that producers can write to it at once.
+   *
+   * <p>Why wait: Kafka 4.3 answers a produce to a partition the broker has not opened yet with a
+   * retriable NOT_LEADER_OR_FOLLOWER. An idempotent producer with several requests in flight may then
+   * see a later batch of the same partition accepted first, and the earlier batch fails every retry
+   * with OUT_OF_ORDER_SEQUENCE_NUMBER until {@code delivery.timeout.ms} drops it (KAFKA-15591, fixed
+   * in 4.5). Tests that produced right after creating a topic lost records that way now and then.
+   */
   public void createTopic(String name, int partitions) {
     try (Admin admin = admin()) {
-      admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("could not create topic " + name + ": " + e.getCause(), e);
+      try {
+        admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new IllegalStateException("could not create topic " + name + ": " + e.getCause(), e);
+        }
       }
+      awaitLeaders(admin, name);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Returns once the leader of every partition of {@code topic} serves it: ListOffsets, like Produce,
+   * is answered by the leader's replica manager. Asks again while the answer is a retriable error
+   * (the partition is not open yet), for up to 30 s.
+   */
+  private static void awaitLeaders(Admin admin, String topic) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+          latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        admin.listOffsets(latest).all().get();
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+          throw new IllegalStateException("topic " + topic + " was created but its partitions do not answer: "
+              + e.getCause(), e);
+        }
+        Thread.sleep(10); // the broker opens new partitions within milliseconds
+      }
     }
   }
 
