@@ -2,6 +2,7 @@ package io.gatehouse.e2e;
 
 import io.gatehouse.ingest.IngestService;
 import io.gatehouse.proxy.GatehouseProxy;
+import io.gatehouse.schemas.Topics;
 import io.gatehouse.testsupport.SharedFixtures;
 import io.gatehouse.testsupport.clickhouse.ClickHouseServer;
 import io.gatehouse.testsupport.fake.FakeOpenAiProvider;
@@ -39,6 +40,9 @@ final class GatehouseStack {
   private GatehouseStack() throws IOException {
     clickhouse = ClickHouseServer.shared();
     kafka = KafkaBroker.shared();
+    // created before anything produces to it, as kafka-init does in docker compose: a topic created by
+    // a producer's first send can lose that producer's first batch on Kafka 4.3 (see KafkaBroker#createTopic)
+    kafka.createTopic(Topics.EVENTS_V1, 3);
     fake = FakeOpenAiProvider.builder().port(0).latencyMs(20).chunkDelayMs(20).models(List.of("gpt-4o-mini")).start();
     Map<String, String> env = new HashMap<>();
     env.put("GATEHOUSE_KAFKA_BOOTSTRAP", kafka.bootstrapServers());

@@ -1,10 +1,16 @@
 package io.gatehouse.testsupport.broker;
 
+import io.gatehouse.schemas.Topics;
+import io.gatehouse.testsupport.kafka.KafkaBroker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,7 +37,7 @@ public final class KafkaBrokerMain implements Callable<Integer> {
   @Option(names = "--controller-port", defaultValue = "9093", description = "Controller port (default: ${DEFAULT-VALUE}).")
   int controllerPort;
 
-  @Option(names = "--partitions", defaultValue = "3", description = "Partitions of auto-created topics.")
+  @Option(names = "--partitions", defaultValue = "3", description = "Partitions of the events topic, its dead-letter topic and auto-created topics.")
   int partitions;
 
   public static void main(String[] args) {
@@ -54,8 +60,29 @@ public final class KafkaBrokerMain implements Callable<Integer> {
       return formatted;
     }
     System.out.println("Kafka broker starting on 127.0.0.1:" + port + " (data " + dir + ")");
+    Thread topics = new Thread(this::createTopics, "gatehouse-kafka-topics");
+    topics.setDaemon(true);
+    topics.start();
     kafka.Kafka.main(new String[] {config.toString()}); // returns when the broker shuts down
     return 0;
+  }
+
+  /**
+   * Creates the events topic and its dead-letter topic once the broker answers, as {@code kafka-init}
+   * does in docker compose, rather than leaving them to the first producer's send: a topic created
+   * that way can lose that producer's first batch on Kafka 4.3 (see {@link KafkaBroker#createTopic}).
+   */
+  private void createTopics() {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port,
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 120_000))) {
+      for (String topic : List.of(Topics.EVENTS_V1, Topics.EVENTS_V1 + ".dlq")) {
+        KafkaBroker.createTopic(admin, topic, partitions);
+      }
+      System.out.println("Kafka topics ready: " + Topics.EVENTS_V1 + " and " + Topics.EVENTS_V1 + ".dlq ("
+          + partitions + " partitions each)");
+    } catch (RuntimeException e) {
+      System.err.println("Could not create the Kafka topics (the first producer's send will): " + e);
+    }
   }
 
   private void writeConfig(Path config) throws IOException {

@@ -100,6 +100,13 @@ public final class KafkaBroker implements AutoCloseable {
    */
   public void createTopic(String name, int partitions) {
     try (Admin admin = admin()) {
+      createTopic(admin, name, partitions);
+    }
+  }
+
+  /** {@link #createTopic(String, int)} on any cluster {@code admin} reaches (replication factor 1). */
+  public static void createTopic(Admin admin, String name, int partitions) {
+    try {
       try {
         admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
       } catch (ExecutionException e) {
