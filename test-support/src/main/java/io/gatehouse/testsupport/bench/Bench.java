@@ -269,14 +269,9 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
       warmUp(List.of(direct, proxy));
       // at the lowest rate: overloaded at the warm-up rate, a peer would start the rounds with a backlog
       warmUp(List.of(portkey), rates.stream().min(Integer::compare).orElse(warmupRate));
-      List<RateResult> gatehouse = new ArrayList<>();
-      List<RateResult> peer = new ArrayList<>();
-      for (int r : rates) {
-        System.out.printf("%npeer: %d req/s, %d s per target in %d rounds (direct, Gatehouse, Portkey)%n", r, seconds, rounds);
-        Map<String, Measured> m = measure(direct, List.of(proxy, portkey), r);
-        gatehouse.add(m.get(proxy.name()).rateResult(r));
-        peer.add(m.get(portkey.name()).rateResult(r));
-      }
+      Map<String, List<RateResult>> results = measureRates("peer", direct, List.of(proxy, portkey));
+      List<RateResult> gatehouse = results.get(proxy.name());
+      List<RateResult> peer = results.get(portkey.name());
       rig.stopPortkey();
       StringBuilder md = new StringBuilder(BenchmarksFile.preamble(command, load0));
       md.append(String.format("%nThe non-streaming workload of the latency part, in the same rounds, to the same fake "
@@ -307,6 +302,55 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
       md.append("\nGoal: Gatehouse ≥ 3× Portkey's highest rate at equal added p99. The rates tested bound the "
           + "ratio: when Gatehouse passes at the highest rate tested, the true ratio may be larger.\n");
       publish("Peer: Portkey gateway 1.15.2", md.toString());
+      return 0;
+    });
+  }
+
+  @Command(name = "floor", description = "Direct, Gatehouse and a bare forwarding proxy (the floor) in the same rounds.")
+  int floor() throws Exception {
+    return withRig(() -> {
+      String load0 = BenchmarksFile.loadAverage();
+      int port = rig.startFloorProxy();
+      Target direct = direct(false);
+      Target proxy = proxy(false);
+      Target floor = new Target("floor", URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"),
+          Map.of("authorization", "Bearer bench-key"), body("gpt-4o-mini", false), false);
+      String answer = load.probe(floor);
+      if (!answer.startsWith("200 ")) {
+        System.err.println("the floor proxy answered " + LoadGenerator.abbreviate(answer) + "; logs in " + rig.work());
+        return 1;
+      }
+      warmUp(List.of(direct, proxy));
+      warmUp(List.of(floor), warmupRate, warmupSeconds);
+      Map<String, List<RateResult>> results = measureRates("floor", direct, List.of(proxy, floor));
+      List<RateResult> gatehouse = results.get(proxy.name());
+      List<RateResult> bare = results.get(floor.name());
+      StringBuilder md = new StringBuilder(BenchmarksFile.preamble(command, load0));
+      md.append(String.format("%nWhat any proxy in one more process adds on this box. The non-streaming workload of "
+          + "the latency part, in the same rounds, to the same fake provider: direct; through Gatehouse (Kafka logging "
+          + "on); and through the *floor*, a reverse proxy that only forwards (Undertow's own `ProxyHandler`, the "
+          + "server library Gatehouse runs on, in its own JVM with the proxy's flags `%s`; it reads no body and "
+          + "publishes no event: `FloorProxy`); %s. Medians over %d rounds of each round's percentile; \"added\" is "
+          + "via minus direct, and \"over the floor\" is Gatehouse's added minus the floor's: what Gatehouse's own "
+          + "work costs. Load average at the end: %s.%n%n", String.join(" ", BenchRig.PROXY_JVM_FLAGS), method(),
+          rounds, BenchmarksFile.loadAverage()));
+      md.append("| Rate (req/s) | Direct p50 / p99 (ms) | Floor added p50 / p99 | Gatehouse added p50 / p99 "
+          + "| Gatehouse over the floor p50 / p99 | Errors Gatehouse / floor |\n|---:|---|---|---|---|---:|\n");
+      for (int i = 0; i < rates.size(); i++) {
+        RateResult g = gatehouse.get(i);
+        RateResult f = bare.get(i);
+        md.append(String.format("| %d | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f | %d / %d |%n", g.rate(),
+            g.direct().p50(), g.direct().p99(), f.added().p50(), f.added().p99(), g.added().p50(), g.added().p99(),
+            g.added().p50() - f.added().p50(), g.added().p99() - f.added().p99(), g.via().errors(), f.via().errors()));
+      }
+      for (int i = 0; i < rates.size(); i++) {
+        if (rates.get(i) == 2000) {
+          md.append(String.format("%nAt 2,000 req/s the floor alone adds %.3f ms at p99 (goal for Gatehouse: ≤ 1 ms); "
+              + "Gatehouse adds %.3f ms, %.3f ms over the floor.%n", bare.get(i).added().p99(),
+              gatehouse.get(i).added().p99(), gatehouse.get(i).added().p99() - bare.get(i).added().p99()));
+        }
+      }
+      publish("Floor: a proxy that only forwards", md.toString());
       return 0;
     });
   }
@@ -415,12 +459,12 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
     });
   }
 
-  @Command(name = "all", description = "latency, stream, peer, rss and outage in one run (the broker last).")
+  @Command(name = "all", description = "latency, floor, stream, peer, rss and outage in one run (the broker last).")
   int all() throws Exception {
     int worst = 0;
     allRunning = true;
     try {
-      for (PartCall part : List.<PartCall>of(this::latency, this::stream, this::peer, this::rss, this::outage)) {
+      for (PartCall part : List.<PartCall>of(this::latency, this::floor, this::stream, this::peer, this::rss, this::outage)) {
         worst = Math.max(worst, part.call());
         if (worst == 2) { // nothing to measure (no proxy jar) or the rig cannot serve another part
           break;
@@ -451,6 +495,22 @@ public final class Bench implements java.util.concurrent.Callable<Integer> {
       Percentiles v = Percentiles.medianOf(latency);
       return new RateResult(rate, d, v, v.minus(d));
     }
+  }
+
+  /** Each of {@link #rates} in turn: per gateway's name, its result at every rate, in rate order. */
+  private Map<String, List<RateResult>> measureRates(String part, Target direct, List<Target> gateways)
+      throws InterruptedException {
+    Map<String, List<RateResult>> out = new LinkedHashMap<>();
+    gateways.forEach(g -> out.put(g.name(), new ArrayList<>()));
+    String names = direct.name() + ", " + String.join(", ", out.keySet());
+    for (int r : rates) {
+      System.out.printf("%n%s: %d req/s, %d s per target in %d rounds (%s)%n", part, r, seconds, rounds, names);
+      Map<String, Measured> m = measure(direct, gateways, r);
+      for (Target g : gateways) {
+        out.get(g.name()).add(m.get(g.name()).rateResult(r));
+      }
+    }
+    return out;
   }
 
   private Map<String, Measured> measure(Target direct, List<Target> gateways, int r) throws InterruptedException {

@@ -20,8 +20,6 @@ import java.util.concurrent.TimeUnit;
  * reverse order. Not thread-safe: one bench thread drives it.
  */
 final class BenchRig implements AutoCloseable {
-  /** The proxy's JVM flags: the same as {@code ./gatehouse up} gives it. */
-  /** The launcher's default for the proxy (GATEHOUSE_PROXY_JAVA_OPTS in ./gatehouse): what a user runs. */
   /** The launcher's defaults for the proxy (./gatehouse: PROXY_JAVA_OPTS and MALLOC_ARENA_MAX). */
   static final List<String> PROXY_JVM_FLAGS = List.of("-Xmx128m", "-Xmn64m", "-XX:+UseSerialGC");
   static final String PROXY_MALLOC_ARENA_MAX = "2";
@@ -115,6 +113,22 @@ final class BenchRig implements AutoCloseable {
 
   long proxyPid() {
     return proxy.pid();
+  }
+
+  /**
+   * Starts the {@link FloorProxy} in its own JVM with the proxy's flags, forwarding to the fake; returns
+   * its port.
+   */
+  int startFloorProxy() throws IOException, InterruptedException {
+    int port = freePort();
+    List<String> cmd = javaCommand(PROXY_JVM_FLAGS.toArray(String[]::new));
+    cmd.addAll(List.of(FloorProxy.class.getName(), "--port", Integer.toString(port),
+        "--upstream", "http://127.0.0.1:" + fakePort));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("MALLOC_ARENA_MAX", PROXY_MALLOC_ARENA_MAX);
+    Process floor = start("floor-proxy", pb);
+    waitForPort("the floor proxy", floor, port, 60);
+    return port;
   }
 
   /** Starts the Portkey gateway ({@code node build/start-server.js --port=N --headless}); returns its port. */
