@@ -627,10 +627,9 @@ public final class KafkaEventPublisher implements EventSink, AutoCloseable {
     }
   }
 
-  /** Waiting cannot fix a record that is too large or invalid; everything else may pass later. */
   /**
-   * Whether a failed send is worth spooling and sending again, rather than the event being refused for
-   * good (too large, invalid). An out-of-order sequence is about the producer's state, not the event:
+   * Whether a failed send is worth spooling and sending again: waiting cannot fix a record that is too
+   * large or invalid, everything else may pass later. An out-of-order sequence is about the producer's state, not the event:
    * Kafka 4.3 can fail a batch that way on a partition that was just created (KAFKA-15591).
    */
   static boolean retriable(Exception error) {
